@@ -1,0 +1,104 @@
+import { errors } from "../errors.js";
+import { compile } from "../operators/compile.js";
+import { validateOutputMode } from "../plan/validate.js";
+import type { SourceNode } from "../plan/nodes.js";
+import { lineage } from "../plan/nodes.js";
+import { MicroBatchExecution } from "../runtime/micro-batch-execution.js";
+import { StreamingQuery } from "../runtime/streaming-query.js";
+import { resolveTrigger } from "../runtime/trigger.js";
+import type { Trigger } from "../runtime/trigger.js";
+import type { WatermarkPolicy } from "../runtime/watermark-tracker.js";
+import { foreachBatch as foreachBatchSink } from "../sinks/foreach-batch.js";
+import type { BatchInfo, OutputMode, Sink } from "../sinks/sink.js";
+import { memoryStateStoreProvider } from "../state/memory-state-store.js";
+import { parseDuration } from "../util/duration.js";
+import type { StreamFrame } from "./stream-frame.js";
+
+/** Options accepted by `writeStream.option(key, value)`. */
+export interface WriterOptions {
+  /** How the default trigger polls a source that cannot notify: a duration. Default 100 ms. */
+  pollInterval: string | number;
+  /** How several watermarks combine: `"min"` (default, as Spark) or `"max"`. */
+  watermarkPolicy: WatermarkPolicy;
+}
+
+const KNOWN_OPTIONS = ["pollInterval", "watermarkPolicy"] as const;
+
+/**
+ * Spark's `DataStreamWriter`: output mode, trigger, options and sink, then `start()`.
+ *
+ * @example
+ * const q = await frame.writeStream.outputMode("update").format(consoleSink()).start();
+ */
+export class DataStreamWriter<R extends object> {
+  private mode: OutputMode = "append";
+  private triggerSpec: Trigger | undefined;
+  private name: string | null = null;
+  private sink: Sink<any> | undefined;
+  private readonly options: Partial<WriterOptions> = {};
+
+  constructor(private readonly frame: StreamFrame<R>) {}
+
+  /** `"append"` (default), `"update"` or `"complete"`; checked against the query at `start()`. */
+  outputMode(mode: OutputMode): this {
+    if (!["append", "update", "complete"].includes(mode)) throw errors.badOutputMode(mode);
+    this.mode = mode;
+    return this;
+  }
+
+  trigger(trigger: Trigger): this {
+    resolveTrigger(trigger);
+    this.triggerSpec = trigger;
+    return this;
+  }
+
+  queryName(name: string): this {
+    this.name = name;
+    return this;
+  }
+
+  option<K extends keyof WriterOptions>(key: K, value: WriterOptions[K]): this {
+    if (!(KNOWN_OPTIONS as readonly string[]).includes(key)) {
+      throw errors.badOption(String(key), value, `one of the known writeStream options: ${KNOWN_OPTIONS.join(", ")}`);
+    }
+    this.options[key] = value;
+    return this;
+  }
+
+  /** Where rows go: `memorySink()`, `consoleSink()`, `foreachBatch(fn)`, or a plug-in sink. */
+  format(sink: Sink<R>): this {
+    this.sink = sink;
+    return this;
+  }
+
+  /** Spark's `foreachBatch`: `fn(rows, batchId)` for each micro-batch. */
+  foreachBatch(fn: (rows: readonly R[], batchId: number, info: BatchInfo) => void | Promise<void>): this {
+    return this.format(foreachBatchSink(fn));
+  }
+
+  /** Validates the query against the output mode, compiles it to RxJS operators and starts running it. */
+  async start(): Promise<StreamingQuery<R>> {
+    if (!this.sink) throw errors.noSink();
+    const analyzed = this.frame.analyzed;
+    validateOutputMode(analyzed, this.mode);
+    const trigger = resolveTrigger(this.triggerSpec);
+    const sourceNode = lineage(this.frame.plan)[0] as SourceNode;
+    const policy = this.options.watermarkPolicy ?? "min";
+    if (policy !== "min" && policy !== "max") throw errors.badOption("watermarkPolicy", policy, '"min" or "max"');
+    const physical = compile(analyzed, this.mode, memoryStateStoreProvider);
+    const id = crypto.randomUUID();
+    const runId = crypto.randomUUID();
+    const execution = new MicroBatchExecution({
+      id, runId, name: this.name,
+      source: sourceNode.source,
+      sink: this.sink,
+      analyzed, physical,
+      outputMode: this.mode,
+      trigger,
+      maxRowsPerTrigger: sourceNode.maxOffsetsPerTrigger,
+      watermarkPolicy: policy,
+      pollIntervalMs: parseDuration(this.options.pollInterval ?? 100, "option pollInterval"),
+    });
+    return new StreamingQuery<R>(id, runId, this.name, execution);
+  }
+}

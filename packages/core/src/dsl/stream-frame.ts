@@ -1,0 +1,129 @@
+import type { OperatorFunction } from "rxjs";
+import { errors } from "../errors.js";
+import type { Column } from "../expr/column.js";
+import { analyze } from "../plan/analyze.js";
+import type { AnalyzedPlan } from "../plan/analyze.js";
+import type { ParseMode, PlanNode } from "../plan/nodes.js";
+import type { LateRecord, MalformedRecord, MicroBatch } from "../runtime/micro-batch.js";
+import type { DataType, Fields, Infer, Prettify } from "../schema/types.js";
+import type { Sink } from "../sinks/sink.js";
+import { parseDuration } from "../util/duration.js";
+import type { Duration } from "../util/duration.js";
+import { DataStreamWriter } from "./data-stream-writer.js";
+import { GroupedFrame } from "./grouped-frame.js";
+import type { GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./types.js";
+
+export interface ParseJsonOptions<K extends string, M extends ParseMode> {
+  /** What to do with malformed records (always counted in `numRowsMalformed`). Default `"permissive"`: a row of nulls. */
+  mode?: M;
+  /** Input column holding the JSON text or bytes. Default `"value"` (Kafka's). */
+  column?: string;
+  /** Input columns to keep beside the parsed fields, e.g. Kafka's `["timestamp", "partition"]`. */
+  keep?: readonly K[];
+  /** With mode `"quarantine"`: where malformed records go, with their raw value and reason. */
+  deadLetters?: Sink<MalformedRecord>;
+}
+
+export interface WatermarkOptions {
+  /** Capture (row, window) pairs dropped as late here instead of only counting them. */
+  lateRows?: Sink<LateRecord>;
+}
+
+type ParsedRow<R, S, K extends keyof R, M> = Prettify<Pick<R, K> & (M extends "permissive" ? NullableRow<Infer<S>> : Infer<S>)>;
+
+/**
+ * A streaming DataFrame (Spark's `DataFrame` with `isStreaming`): every method returns a new frame
+ * over a larger logical plan and checks it at once, so a wrong column name fails on the line that
+ * wrote it. Nothing runs until `writeStream...start()`.
+ */
+export class StreamFrame<R extends object> {
+  /** The resolved plan: output columns, watermarks, aggregation. */
+  readonly analyzed: AnalyzedPlan;
+
+  constructor(readonly plan: PlanNode) {
+    this.analyzed = analyze(plan);
+  }
+
+  /** Output columns and their types. */
+  get schema(): Fields {
+    return this.analyzed.fields;
+  }
+
+  /** Keeps the named columns, in order. */
+  select<K extends keyof R & string>(...columns: K[]): StreamFrame<Prettify<Pick<R, K>>> {
+    return new StreamFrame({ kind: "select", child: this.plan, columns });
+  }
+
+  /** Keeps rows for which the predicate holds (a Column predicate that is null drops the row, as in SQL). */
+  filter(predicate: ((row: R) => unknown) | Column<boolean | null>): StreamFrame<R> {
+    return new StreamFrame({ kind: "filter", child: this.plan, predicate });
+  }
+
+  /** Alias of {@link filter}. */
+  where(predicate: ((row: R) => unknown) | Column<boolean | null>): StreamFrame<R> {
+    return this.filter(predicate);
+  }
+
+  /**
+   * Adds or replaces a column computed by a function of the row or by a Column expression. A function
+   * column's type is unknown to the planner unless given as `type`.
+   *
+   * @example frame.withColumn("eventTime", (r) => r.value * 1000)
+   * @example frame.withColumn("doubled", col("value").multiply(2))
+   */
+  withColumn<N extends string, V>(name: N, expr: Column<V>): StreamFrame<WithColumn<R, N, V>>;
+  withColumn<N extends string, V>(name: N, expr: (row: R) => V, type?: DataType<V>): StreamFrame<WithColumn<R, N, V>>;
+  withColumn(name: string, expr: ((row: R) => unknown) | Column<unknown>, type?: DataType<unknown>): StreamFrame<any> {
+    return new StreamFrame({ kind: "withColumn", child: this.plan, name, expr, type });
+  }
+
+  /**
+   * Declares `column` as event time with a lateness bound: after each batch the watermark becomes
+   * `max(watermark, max event time − delay)`, and the next batch finalizes windows ending at or before it.
+   */
+  withWatermark(column: keyof R & string, delay: Duration, options: WatermarkOptions = {}): StreamFrame<R> {
+    const delayMs = parseDuration(delay, `withWatermark("${column}") delay`);
+    return new StreamFrame({ kind: "watermark", child: this.plan, column, delayMs, lateRows: options.lateRows });
+  }
+
+  /**
+   * Parses a JSON column into the schema's fields (Spark's `from_json`). Malformed records never crash
+   * the query: they are counted and, by `mode`, become a row of nulls (`permissive`, default), are dropped
+   * (`dropMalformed`), go to `deadLetters` (`quarantine`), or fail the query (`failFast`).
+   */
+  parseJson<S extends DataType<unknown> & { fields: Fields }, K extends keyof R & string = never, M extends ParseMode = "permissive">(
+    schema: S,
+    options: ParseJsonOptions<K, M> = {},
+  ): StreamFrame<ParsedRow<R, S, K, M>> {
+    const { mode = "permissive" as M, column = "value", keep = [], deadLetters } = options;
+    if (!["permissive", "dropMalformed", "failFast", "quarantine"].includes(mode)) {
+      throw errors.badOption("mode", mode, '"permissive", "dropMalformed", "failFast" or "quarantine"');
+    }
+    if (mode === "quarantine" && !deadLetters) {
+      throw errors.badOption("deadLetters", undefined, 'a sink for mode "quarantine" (e.g. memorySink()), so malformed records are kept, not lost');
+    }
+    return new StreamFrame({ kind: "parseJson", child: this.plan, schema, column, mode, keep, deadLetters });
+  }
+
+  /**
+   * Groups by columns and at most one event-time window.
+   *
+   * @example frame.groupBy(window("ts", "10 seconds"), "id").agg(avg("value").as("avg_value"))
+   */
+  groupBy<const K extends readonly GroupKeyOf<R>[]>(...keys: K): GroupedFrame<R, KeysRow<R, K>> {
+    return new GroupedFrame(this.plan, keys);
+  }
+
+  /**
+   * Splices an RxJS operator over micro-batches into the plan. It runs once per batch and must emit the
+   * batch (possibly with other rows); pass `fields` when it changes the columns.
+   */
+  transform<R2 extends object = R>(operator: OperatorFunction<MicroBatch<R>, MicroBatch<R2>>, fields?: Fields): StreamFrame<R2> {
+    return new StreamFrame({ kind: "transform", child: this.plan, operator: operator as OperatorFunction<MicroBatch<any>, MicroBatch<any>>, fields });
+  }
+
+  /** Starts describing where and how results are written. */
+  get writeStream(): DataStreamWriter<R> {
+    return new DataStreamWriter<R>(this);
+  }
+}

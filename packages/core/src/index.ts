@@ -1,0 +1,49 @@
+// Schema and types
+export { DataType, any, binary, boolean, double, int, long, string, struct, timestamp } from "./schema/types.js";
+export type { Fields, Infer, Prettify, StructType, TypeName, TypeOf, WindowValue } from "./schema/types.js";
+// Expressions
+export { Column, col, lit } from "./expr/column.js";
+export type { ColumnLike } from "./expr/column.js";
+export { AggExpr, avg, count, first, last, max, mean, min, sum } from "./expr/aggregates.js";
+export type { AggKind, AggValue } from "./expr/aggregates.js";
+export { sessionWindow, window } from "./expr/window.js";
+export type { SessionWindowSpec, WindowSpec } from "./expr/window.js";
+// DSL
+export { readStream } from "./dsl/read-stream.js";
+export type { ReadStreamOptions } from "./dsl/read-stream.js";
+export { StreamFrame } from "./dsl/stream-frame.js";
+export type { ParseJsonOptions, WatermarkOptions } from "./dsl/stream-frame.js";
+export { GroupedFrame } from "./dsl/grouped-frame.js";
+export { DataStreamWriter } from "./dsl/data-stream-writer.js";
+export type { WriterOptions } from "./dsl/data-stream-writer.js";
+export type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./dsl/types.js";
+// Plan
+export type { ParseMode, PlanNode } from "./plan/nodes.js";
+// Runtime
+export { StreamingQuery } from "./runtime/streaming-query.js";
+export type { EmittedBatch } from "./runtime/micro-batch-execution.js";
+export type { StreamingQueryProgress, SourceProgress } from "./runtime/progress.js";
+export type { Trigger } from "./runtime/trigger.js";
+export type { WatermarkPolicy } from "./runtime/watermark-tracker.js";
+export { BatchContext } from "./runtime/micro-batch.js";
+export type { LateRecord, MalformedRecord, MicroBatch, Row, StateOperatorProgress } from "./runtime/micro-batch.js";
+// State
+export { MemoryStateStore, memoryStateStoreProvider } from "./state/memory-state-store.js";
+export type { ReadStateStore, StateStore, StateStoreProvider } from "./state/state-store.js";
+// Sources and sinks
+export { MemoryStream } from "./sources/memory-stream.js";
+export { rateSource } from "./sources/rate-source.js";
+export type { RateOffset, RateRow, RateSourceOptions } from "./sources/rate-source.js";
+export { sameOffset } from "./sources/source.js";
+export type { Offset, ReadLimit, Source } from "./sources/source.js";
+export { memorySink } from "./sinks/memory-sink.js";
+export type { MemorySink } from "./sinks/memory-sink.js";
+export { consoleSink } from "./sinks/console-sink.js";
+export type { ConsoleSinkOptions } from "./sinks/console-sink.js";
+export { foreachBatch } from "./sinks/foreach-batch.js";
+export { formatTable } from "./sinks/format-table.js";
+export type { BatchInfo, OutputMode, Sink } from "./sinks/sink.js";
+// Utilities and errors
+export { parseDuration } from "./util/duration.js";
+export type { Duration } from "./util/duration.js";
+export { SkpError } from "./errors.js";

@@ -1,0 +1,80 @@
+import type { OperatorFunction } from "rxjs";
+import { pipe, identity } from "rxjs";
+import { Column } from "../expr/column.js";
+import type { AnalyzedPlan } from "../plan/analyze.js";
+import type { OutputMode } from "../sinks/sink.js";
+import type { Sink } from "../sinks/sink.js";
+import type { StateStoreProvider } from "../state/state-store.js";
+import type { MicroBatch, Row } from "../runtime/micro-batch.js";
+import { filter } from "./filter.js";
+import { parseJson } from "./parse-json.js";
+import { select } from "./select.js";
+import { sessionAggregate } from "./session-aggregate.js";
+import type { StatefulOperator } from "./stateful.js";
+import { watermark } from "./watermark.js";
+import { windowAggregate } from "./window-aggregate.js";
+import { withColumn } from "./with-column.js";
+
+/** A side output the runtime writes (idempotently, by batch id) next to the main sink. */
+export interface SideOutput {
+  readonly kind: "deadLetters" | "lateRows";
+  /** Operator id: key of the records in the batch context. */
+  readonly id: number;
+  readonly sink: Sink<any>;
+}
+
+export interface PhysicalPlan {
+  /** The whole query as one RxJS operator over micro-batches. */
+  readonly operator: OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>;
+  readonly stateful: readonly StatefulOperator[];
+  readonly sideOutputs: readonly SideOutput[];
+}
+
+/** Turns an analyzed logical plan into RxJS operators, one per node, piped in plan order. */
+export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stateProvider: StateStoreProvider): PhysicalPlan {
+  const ops: OperatorFunction<MicroBatch<any>, MicroBatch<any>>[] = [];
+  const stateful: StatefulOperator[] = [];
+  const sideOutputs: SideOutput[] = [];
+  let inputFields = plan.nodes[0]?.fields ?? {};
+  for (const { id, node, fields } of plan.nodes) {
+    switch (node.kind) {
+      case "source":
+        break;
+      case "parseJson":
+        ops.push(parseJson({ id, column: node.column, fields: node.schema.fields, mode: node.mode, keep: node.keep }));
+        if (node.deadLetters) sideOutputs.push({ kind: "deadLetters", id, sink: node.deadLetters });
+        break;
+      case "select":
+        ops.push(select(node.columns));
+        break;
+      case "filter":
+        ops.push(node.predicate instanceof Column
+          ? filter(node.predicate.bind(inputFields).evaluate, true)
+          : filter(node.predicate, false));
+        break;
+      case "withColumn":
+        ops.push(withColumn(Object.keys(inputFields), node.name,
+          node.expr instanceof Column ? node.expr.bind(inputFields).evaluate : node.expr));
+        break;
+      case "watermark":
+        ops.push(watermark(id, node.column));
+        if (node.lateRows) sideOutputs.push({ kind: "lateRows", id, sink: node.lateRows });
+        break;
+      case "aggregate": {
+        const analysis = plan.aggregate!;
+        const op = analysis.window?.kind === "session"
+          ? sessionAggregate({ analysis, outputMode, store: stateProvider.open(id, "sessionAggregate", 0) })
+          : windowAggregate({ analysis, outputMode, store: stateProvider.open(id, "aggregate", 0) });
+        stateful.push(op);
+        ops.push(op.operator);
+        break;
+      }
+      case "transform":
+        ops.push(node.operator);
+        break;
+    }
+    inputFields = fields;
+  }
+  const operator = ops.length === 0 ? identity : (pipe as (...fns: unknown[]) => OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>)(...ops);
+  return { operator, stateful, sideOutputs };
+}

@@ -1,0 +1,144 @@
+import { cloneAcc } from "../expr/aggregates.js";
+import type { WindowSpec } from "../expr/window.js";
+import type { AggregateAnalysis } from "../plan/analyze.js";
+import type { OutputMode } from "../sinks/sink.js";
+import type { StateStore } from "../state/state-store.js";
+import type { LateRecord, Row } from "../runtime/micro-batch.js";
+import { batchOperator, withRows } from "./batch-operator.js";
+import {
+  SEP, accumulate, compareGroups, estimateEntryBytes, evicts, keyEncoder, lateOutput, outputRowBuilder, readKeys,
+} from "./aggregate-support.js";
+import type { StatefulOperator } from "./stateful.js";
+
+/** One group's state. Short names keep checkpointed state small; all fields are JSON-serializable. */
+export interface GroupState {
+  /** Grouping key values, in `keyColumns` order. */
+  k: unknown[];
+  /** Window start (null when not grouped by a window). */
+  s: number | null;
+  /** Eviction time: the window end, or the value of a watermarked grouping column; null = never evicted. */
+  e: number | null;
+  /** Accumulators, one per aggregate. */
+  a: unknown[];
+}
+
+export interface WindowAggregateConfig {
+  readonly analysis: AggregateAnalysis;
+  readonly outputMode: OutputMode;
+  readonly store: StateStore<GroupState>;
+}
+
+/**
+ * Streaming aggregation by keys, optionally by tumbling/sliding event-time window (Spark's
+ * StateStoreRestore/Save pair). Each batch folds its rows into state, drops and counts (row, window)
+ * pairs whose window ended at or before the watermark, then emits per output mode:
+ * append — groups whose end passed the watermark, once, then evicted; update — groups changed in this
+ * batch, then expired ones evicted; complete — the whole table, nothing evicted.
+ */
+export function windowAggregate(config: WindowAggregateConfig): StatefulOperator {
+  const { analysis, outputMode, store } = config;
+  const win = analysis.window?.kind === "window" ? (analysis.window as WindowSpec) : undefined;
+  const aggs = analysis.aggregators;
+  const keyOf = keyEncoder(analysis.keyColumns);
+  const evicting = evicts(analysis, outputMode);
+  const wmKey = analysis.watermarkKey;
+  const toRow = outputRowBuilder(analysis);
+  const name = win ? `windowAggregate(${win.column}, ${win.sizeMs}ms)` : "aggregate";
+  let ordinal = 0;
+  let minEvictTime = Infinity;
+
+  const load = (touched: Map<string, GroupState>, key: string, row: Row, s: number | null, e: number | null) => {
+    const old = store.get(key);
+    // Copy on first touch: the committed value must stay intact until commit, so abort() can restore it.
+    const g: GroupState = old
+      ? { k: old.k, s: old.s, e: old.e, a: old.a.map(cloneAcc) }
+      : { k: readKeys(analysis.keyColumns, row), s, e, a: aggs.map((a) => a.init()) };
+    touched.set(key, g);
+    return g;
+  };
+
+  const operator = batchOperator<Row, Row>(name, (batch) => {
+    const wm = batch.watermarkMs;
+    const rows = batch.rows;
+    const touched = new Map<string, GroupState>();
+    let late: LateRecord[] | undefined;
+    let dropped = 0;
+    try {
+      if (win) {
+        const { column, sizeMs, slideMs, startMs } = win;
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          const t = row[column];
+          // Rows without an event time belong to no window (Spark filters them out before windowing).
+          if (typeof t !== "number" || t !== t) continue;
+          const ks = keyOf(row);
+          const off = (t - startMs) % slideMs;
+          const ord = ordinal++;
+          for (let start = t - (off < 0 ? off + slideMs : off); start > t - sizeMs; start -= slideMs) {
+            const end = start + sizeMs;
+            if (evicting && end <= wm) {
+              dropped++;
+              (late ??= lateOutput(batch, analysis))?.push({ row, window: { start, end }, watermarkMs: wm, batchId: batch.batchId });
+              continue;
+            }
+            const key = start + SEP + ks;
+            const g = touched.get(key) ?? load(touched, key, row, start, end);
+            accumulate(aggs, g.a, row, ord);
+          }
+        }
+      } else {
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          const t = wmKey ? row[wmKey] : null;
+          if (evicting && typeof t === "number" && t <= wm) {
+            dropped++;
+            (late ??= lateOutput(batch, analysis))?.push({ row, window: null, watermarkMs: wm, batchId: batch.batchId });
+            continue;
+          }
+          const key = keyOf(row);
+          const g = touched.get(key) ?? load(touched, key, row, null, typeof t === "number" ? t : null);
+          accumulate(aggs, g.a, row, ordinal++);
+        }
+      }
+      for (const [key, g] of touched) store.put(key, g);
+
+      let emit: GroupState[] = outputMode === "update" ? [...touched.values()] : [];
+      let removed = 0;
+      if (outputMode === "complete") emit = [...store.entries()].map(([, g]) => g);
+      else if (evicting) {
+        const expired: string[] = [];
+        minEvictTime = Infinity;
+        for (const [key, g] of store.entries()) {
+          if (g.e !== null && g.e <= wm) {
+            expired.push(key);
+            if (outputMode === "append") emit.push(g);
+          } else if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
+        }
+        for (const key of expired) store.remove(key);
+        removed = expired.length;
+      }
+      const sample = touched.keys().next().value ?? store.entries().next().value?.[0] ?? "";
+      store.commit();
+      batch.ctx.stateOperators.push({
+        operatorName: name,
+        numRowsTotal: store.size,
+        numRowsUpdated: touched.size,
+        numRowsRemoved: removed,
+        numRowsDroppedByWatermark: dropped,
+        memoryUsedBytes: store.size * estimateEntryBytes(analysis, sample.length),
+      });
+      const ordered = emit.map((g) => ({ t: g.s ?? g.e, k: g.k, g })).sort(compareGroups);
+      const out = ordered.map(({ g }) => toRow(g.k, g.s === null ? null : { start: g.s, end: g.e! }, g.a));
+      return withRows(batch, out);
+    } catch (e) {
+      store.abort();
+      throw e;
+    }
+  });
+
+  return {
+    name,
+    operator,
+    hasExpiredState: (watermarkMs) => evicting && minEvictTime <= watermarkMs,
+  };
+}

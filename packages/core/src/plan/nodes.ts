@@ -1,0 +1,90 @@
+import type { OperatorFunction } from "rxjs";
+import type { Column } from "../expr/column.js";
+import type { AggExpr } from "../expr/aggregates.js";
+import type { SessionWindowSpec, WindowSpec } from "../expr/window.js";
+import type { DataType, Fields } from "../schema/types.js";
+import type { Source } from "../sources/source.js";
+import type { Sink } from "../sinks/sink.js";
+import type { MicroBatch } from "../runtime/micro-batch.js";
+
+/**
+ * The logical plan: plain nodes, each pointing at its child. The DSL builds them and never executes
+ * anything; `analyze` resolves schemas and checks them; `compile` turns them into RxJS operators.
+ */
+export type PlanNode =
+  | SourceNode | ParseJsonNode | SelectNode | FilterNode | WithColumnNode | WatermarkNode | AggregateNode | TransformNode;
+
+export interface SourceNode {
+  readonly kind: "source";
+  readonly source: Source<any, any>;
+  /** Upper bound on rows (offsets) per batch: Spark's `maxOffsetsPerTrigger`. */
+  readonly maxOffsetsPerTrigger?: number;
+}
+
+/** Spark's `from_json`: malformed handling per Spark's parse modes, plus quarantine to a dead-letter sink. */
+export type ParseMode = "permissive" | "dropMalformed" | "failFast" | "quarantine";
+
+export interface ParseJsonNode {
+  readonly kind: "parseJson";
+  readonly child: PlanNode;
+  readonly schema: DataType<unknown> & { fields: Fields };
+  readonly column: string;
+  readonly mode: ParseMode;
+  /** Input columns copied beside the parsed fields (e.g. Kafka's `timestamp`, `partition`). */
+  readonly keep: readonly string[];
+  readonly deadLetters?: Sink<any>;
+}
+
+export interface SelectNode {
+  readonly kind: "select";
+  readonly child: PlanNode;
+  readonly columns: readonly string[];
+}
+
+export interface FilterNode {
+  readonly kind: "filter";
+  readonly child: PlanNode;
+  readonly predicate: ((row: any) => unknown) | Column<unknown>;
+}
+
+export interface WithColumnNode {
+  readonly kind: "withColumn";
+  readonly child: PlanNode;
+  readonly name: string;
+  readonly expr: ((row: any) => unknown) | Column<unknown>;
+  /** Declared type for function columns (unknown otherwise, checked at run time where it matters). */
+  readonly type?: DataType<unknown>;
+}
+
+export interface WatermarkNode {
+  readonly kind: "watermark";
+  readonly child: PlanNode;
+  readonly column: string;
+  readonly delayMs: number;
+  /** Where (row, window) pairs dropped as late go, instead of only being counted. */
+  readonly lateRows?: Sink<any>;
+}
+
+export type GroupKey = string | WindowSpec | SessionWindowSpec;
+
+export interface AggregateNode {
+  readonly kind: "aggregate";
+  readonly child: PlanNode;
+  readonly keys: readonly GroupKey[];
+  readonly aggs: readonly AggExpr[];
+}
+
+export interface TransformNode {
+  readonly kind: "transform";
+  readonly child: PlanNode;
+  readonly operator: OperatorFunction<MicroBatch<any>, MicroBatch<any>>;
+  /** Output schema when the operator changes the columns; the input schema otherwise. */
+  readonly fields?: Fields;
+}
+
+/** Nodes from the source up to `node`, source first. */
+export function lineage(node: PlanNode): PlanNode[] {
+  const out: PlanNode[] = [];
+  for (let n: PlanNode | undefined = node; n; n = n.kind === "source" ? undefined : n.child) out.push(n);
+  return out.reverse();
+}

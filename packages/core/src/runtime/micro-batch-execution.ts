@@ -1,0 +1,235 @@
+import { lastValueFrom, of, toArray, Subject } from "rxjs";
+import { errors, SkpError } from "../errors.js";
+import type { PhysicalPlan } from "../operators/compile.js";
+import type { AnalyzedPlan } from "../plan/analyze.js";
+import type { BatchInfo, OutputMode, Sink } from "../sinks/sink.js";
+import { sameOffset } from "../sources/source.js";
+import type { Offset, ReadLimit, Source } from "../sources/source.js";
+import { BatchContext } from "./micro-batch.js";
+import type { MicroBatch, Row } from "./micro-batch.js";
+import { buildProgress } from "./progress.js";
+import type { StreamingQueryProgress } from "./progress.js";
+import type { ResolvedTrigger } from "./trigger.js";
+import { WatermarkTracker } from "./watermark-tracker.js";
+import type { WatermarkPolicy } from "./watermark-tracker.js";
+
+export interface ExecutionConfig {
+  readonly id: string;
+  readonly runId: string;
+  readonly name: string | null;
+  readonly source: Source<any, any>;
+  readonly sink: Sink<any>;
+  readonly analyzed: AnalyzedPlan;
+  readonly physical: PhysicalPlan;
+  readonly outputMode: OutputMode;
+  readonly trigger: ResolvedTrigger;
+  readonly maxRowsPerTrigger?: number;
+  readonly watermarkPolicy: WatermarkPolicy;
+  /** How often the default trigger polls a source that cannot notify. */
+  readonly pollIntervalMs: number;
+}
+
+/** The rows a batch emitted, as seen by `query.results$`. */
+export interface EmittedBatch<R = Row> {
+  readonly batchId: number;
+  readonly rows: readonly R[];
+}
+
+/**
+ * Spark's MicroBatchExecution, as a protocol: find the end offset → (write the offsets log) → get the
+ * batch → run the operators with the watermark of the previous batch → `sink.addBatch(id)` → commit the
+ * source → fold event times into the watermark → report progress. Each phase is timed under the key
+ * that appears in `progress.durationMs`.
+ */
+export class MicroBatchExecution {
+  readonly results$ = new Subject<EmittedBatch>();
+  readonly progress$ = new Subject<StreamingQueryProgress>();
+  readonly recentProgress: StreamingQueryProgress[] = [];
+  exception: SkpError | undefined;
+  active = true;
+
+  private batchId = 0;
+  private committed!: Offset;
+  private readonly watermark: WatermarkTracker;
+  private stopRequested = false;
+  private wakeUp: () => void = () => {};
+  private requestGen = 0;
+  private waiters: { gen: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private previousTriggerStartMs: number | undefined;
+  private unsubscribeSource: (() => void) | undefined;
+  readonly finished: Promise<void>;
+
+  constructor(private readonly config: ExecutionConfig) {
+    this.watermark = new WatermarkTracker(config.analyzed.watermarks, config.watermarkPolicy);
+    this.finished = this.run();
+    this.finished.catch(() => {}); // surfaced through awaitTermination / processAllAvailable, never unhandled
+  }
+
+  /** Resolves once everything available now has been processed, including due no-data batches. */
+  processAllAvailable(): Promise<void> {
+    if (!this.active) return this.exception ? Promise.reject(this.exception) : Promise.resolve();
+    const gen = ++this.requestGen;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
+    this.wakeUp();
+    return done;
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.wakeUp();
+    await this.finished.catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    const { source, trigger } = this.config;
+    try {
+      this.committed = await this.phase(source.description, "initialOffset", () => source.initialOffset());
+      this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
+      if (trigger.kind === "once") {
+        await this.runTrigger(undefined);
+      } else if (trigger.kind === "availableNow") {
+        const target = await this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, {}));
+        while (!this.stopRequested && (await this.runTrigger(target))) { /* until caught up and no batch is due */ }
+      } else {
+        while (!this.stopRequested) {
+          const started = Date.now();
+          const ran = await this.runTrigger(undefined);
+          if (this.stopRequested) break;
+          if (trigger.kind === "processingTime") {
+            await this.sleep(Math.max(0, started + trigger.intervalMs - Date.now()));
+          } else if (!ran) {
+            await this.sleep(this.config.pollIntervalMs);
+          }
+        }
+      }
+    } catch (e) {
+      this.exception = e instanceof SkpError ? e : errors.queryFailed(e);
+    } finally {
+      await this.shutdown();
+    }
+    if (this.exception) throw this.exception;
+  }
+
+  /**
+   * One trigger: runs a batch if new data exists (up to `upTo`), or a no-data batch if a stateful
+   * operator has state the current watermark expires. Returns whether a batch ran.
+   */
+  private async runTrigger(upTo: Offset | undefined): Promise<boolean> {
+    const { source, physical, maxRowsPerTrigger } = this.config;
+    const gen = this.requestGen;
+    const triggerStart = Date.now();
+    const durationMs: Record<string, number> = {};
+    const limit: ReadLimit = { maxRows: maxRowsPerTrigger, upTo };
+    const latest = await this.timed(durationMs, "latestOffset", () =>
+      this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)));
+    const hasData = !sameOffset(latest, this.committed);
+    const noDataBatchDue = !hasData && physical.stateful.some((op) => op.hasExpiredState(this.watermark.watermarkMs));
+    if (!hasData && !noDataBatchDue) {
+      this.settleWaiters(gen);
+      return false;
+    }
+    await this.runBatch(this.committed, latest, triggerStart, durationMs);
+    return true;
+  }
+
+  private async runBatch(start: Offset, end: Offset, triggerStart: number, durationMs: Record<string, number>): Promise<void> {
+    const { source, sink, physical, analyzed, outputMode } = this.config;
+    const batchId = this.batchId;
+    const watermarkMs = this.watermark.watermarkMs;
+    const rows = sameOffset(start, end) ? [] : await this.timed(durationMs, "getBatch", () =>
+      this.phase(source.description, "getBatch", () => source.getBatch(start, end)));
+    const ctx = new BatchContext();
+    const out = await this.timed(durationMs, "addBatch", async () => {
+      const batch: MicroBatch<Row> = { batchId, rows: rows as Row[], watermarkMs, ctx };
+      const emitted = await lastValueFrom(of(batch).pipe(physical.operator, toArray()));
+      const outRows = emitted.length === 1 ? emitted[0]!.rows : emitted.flatMap((b) => b.rows);
+      for (const side of physical.sideOutputs) {
+        const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
+        await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id });
+      }
+      await this.write(sink, batchId, outRows, { outputMode, fields: analyzed.fields, queryId: this.config.id });
+      return outRows;
+    });
+    await this.timed(durationMs, "commitOffsets", () =>
+      this.phase(source.description, "commit", () => source.commit(end)));
+    this.committed = end;
+    this.batchId++;
+    this.watermark.update(ctx);
+    durationMs.triggerExecution = Date.now() - triggerStart;
+    this.results$.next({ batchId, rows: out });
+    this.report(buildProgress({
+      id: this.config.id, runId: this.config.runId, name: this.config.name, batchId,
+      triggerStartMs: triggerStart, previousTriggerStartMs: this.previousTriggerStartMs, durationMs, ctx,
+      numInputRows: rows.length, numOutputRows: out.length,
+      watermarkMs: this.watermark.enabled ? watermarkMs : undefined,
+      source: { description: source.description, startOffset: start, endOffset: end, latestOffset: end, metrics: source.metrics?.() ?? {} },
+      sinkDescription: sink.description,
+    }));
+    this.previousTriggerStartMs = triggerStart;
+  }
+
+  private async write(sink: Sink<any>, batchId: number, rows: readonly unknown[], info: BatchInfo): Promise<void> {
+    try {
+      await sink.addBatch(batchId, rows, info);
+    } catch (e) {
+      throw e instanceof SkpError ? e : errors.sinkFailed(sink.description, batchId, e);
+    }
+  }
+
+  private report(progress: StreamingQueryProgress): void {
+    this.recentProgress.push(progress);
+    if (this.recentProgress.length > 100) this.recentProgress.shift();
+    this.progress$.next(progress);
+  }
+
+  private settleWaiters(gen: number): void {
+    const ready = this.waiters.filter((w) => w.gen <= gen);
+    this.waiters = this.waiters.filter((w) => w.gen > gen);
+    for (const w of ready) w.resolve();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.active = false;
+    this.unsubscribeSource?.();
+    const { source, sink } = this.config;
+    try {
+      await source.stop();
+      await sink.stop?.();
+    } catch (e) {
+      this.exception ??= errors.queryFailed(e);
+    }
+    for (const w of this.waiters) this.exception ? w.reject(this.exception) : w.resolve();
+    this.waiters = [];
+    if (this.exception) this.results$.error(this.exception);
+    else this.results$.complete();
+    this.progress$.complete();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async timed<T>(durations: Record<string, number>, key: string, fn: () => Promise<T> | T): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      durations[key] = (durations[key] ?? 0) + Math.round(performance.now() - t0);
+    }
+  }
+
+  private async phase<T>(description: string, phase: string, fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw e instanceof SkpError ? e : errors.sourceFailed(description, phase, e);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/** A row as it flows through the engine: a plain object. */
+export type Row = Record<string, unknown>;
+
+/**
+ * The unit that flows through the RxJS pipeline: one micro-batch of rows, never a single row, so the
+ * per-row cost stays a plain loop over an array.
+ */
+export interface MicroBatch<R = Row> {
+  readonly batchId: number;
+  readonly rows: R[];
+  /** The watermark in force for this batch: computed at the end of the previous batch (0 at first). */
+  readonly watermarkMs: number;
+  /** Per-batch metrics and side outputs, filled by operators and read by the runtime. */
+  readonly ctx: BatchContext;
+}
+
+export interface EventTimeStats {
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+/** A record quarantined by `parseJson(..., { mode: "quarantine" })`. */
+export interface MalformedRecord {
+  /** The raw input value (string or bytes) exactly as received. */
+  readonly raw: unknown;
+  readonly reason: string;
+  readonly batchId: number;
+}
+
+/** A (row, window) pair that arrived after the watermark passed the window's end. */
+export interface LateRecord {
+  readonly row: Row;
+  readonly window: { start: number; end: number } | null;
+  readonly watermarkMs: number;
+  readonly batchId: number;
+}
+
+export interface StateOperatorProgress {
+  operatorName: string;
+  numRowsTotal: number;
+  numRowsUpdated: number;
+  numRowsRemoved: number;
+  numRowsDroppedByWatermark: number;
+  memoryUsedBytes: number;
+}
+
+export class BatchContext {
+  numRowsMalformed = 0;
+  /** Quarantined records, keyed by the parse operator that produced them. */
+  readonly deadLetters = new Map<number, MalformedRecord[]>();
+  /** Late rows, keyed by the watermark operator whose column made them late. */
+  readonly lateRows = new Map<number, LateRecord[]>();
+  /** Event-time statistics per watermark operator id. */
+  readonly eventTime = new Map<number, EventTimeStats>();
+  readonly stateOperators: StateOperatorProgress[] = [];
+
+  sideOutput<T>(map: Map<number, T[]>, id: number): T[] {
+    let list = map.get(id);
+    if (!list) map.set(id, (list = []));
+    return list;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Offset } from "../sources/source.js";
+import { toIso } from "../util/time.js";
+import type { BatchContext, StateOperatorProgress } from "./micro-batch.js";
+
+/** Spark's `SourceProgress`. */
+export interface SourceProgress {
+  description: string;
+  startOffset: Offset;
+  endOffset: Offset;
+  latestOffset: Offset;
+  numInputRows: number;
+  inputRowsPerSecond: number;
+  processedRowsPerSecond: number;
+  metrics: Record<string, number | string>;
+}
+
+/** Spark's `StreamingQueryProgress`, after each batch (`query.lastProgress`). */
+export interface StreamingQueryProgress {
+  id: string;
+  runId: string;
+  name: string | null;
+  /** ISO-8601 start time of the trigger. */
+  timestamp: string;
+  batchId: number;
+  batchDuration: number;
+  numInputRows: number;
+  inputRowsPerSecond: number;
+  processedRowsPerSecond: number;
+  /** Rows that failed `parseJson` in this batch (nulled, dropped or quarantined per the parse mode). */
+  numRowsMalformed: number;
+  /** Time per phase: latestOffset, walCommit, getBatch, addBatch, commitOffsets, triggerExecution. */
+  durationMs: Record<string, number>;
+  /** min/max/avg event time of the batch and the watermark it used, as ISO-8601 strings. */
+  eventTime: { min?: string; max?: string; avg?: string; watermark?: string };
+  stateOperators: StateOperatorProgress[];
+  sources: SourceProgress[];
+  sink: { description: string; numOutputRows: number };
+}
+
+export interface ProgressInput {
+  id: string;
+  runId: string;
+  name: string | null;
+  batchId: number;
+  triggerStartMs: number;
+  previousTriggerStartMs: number | undefined;
+  durationMs: Record<string, number>;
+  ctx: BatchContext;
+  numInputRows: number;
+  numOutputRows: number;
+  watermarkMs: number | undefined;
+  source: { description: string; startOffset: Offset; endOffset: Offset; latestOffset: Offset; metrics: Record<string, number | string> };
+  sinkDescription: string;
+}
+
+export function buildProgress(p: ProgressInput): StreamingQueryProgress {
+  const seconds = (ms: number) => Math.max(ms, 1) / 1000;
+  const sinceLast = p.previousTriggerStartMs === undefined ? 0 : p.triggerStartMs - p.previousTriggerStartMs;
+  const inputRate = sinceLast > 0 ? p.numInputRows / seconds(sinceLast) : 0;
+  const processedRate = p.numInputRows / seconds(p.durationMs.triggerExecution ?? 0);
+  return {
+    id: p.id,
+    runId: p.runId,
+    name: p.name,
+    timestamp: toIso(p.triggerStartMs),
+    batchId: p.batchId,
+    batchDuration: p.durationMs.triggerExecution ?? 0,
+    numInputRows: p.numInputRows,
+    inputRowsPerSecond: inputRate,
+    processedRowsPerSecond: processedRate,
+    numRowsMalformed: p.ctx.numRowsMalformed,
+    durationMs: p.durationMs,
+    eventTime: eventTime(p.ctx, p.watermarkMs),
+    stateOperators: p.ctx.stateOperators.map((s) => ({ ...s })),
+    sources: [{
+      ...p.source,
+      numInputRows: p.numInputRows,
+      inputRowsPerSecond: inputRate,
+      processedRowsPerSecond: processedRate,
+    }],
+    sink: { description: p.sinkDescription, numOutputRows: p.numOutputRows },
+  };
+}
+
+function eventTime(ctx: BatchContext, watermarkMs: number | undefined): StreamingQueryProgress["eventTime"] {
+  const out: StreamingQueryProgress["eventTime"] = {};
+  let min = Infinity, max = -Infinity, sum = 0, count = 0;
+  for (const s of ctx.eventTime.values()) {
+    min = Math.min(min, s.min);
+    max = Math.max(max, s.max);
+    sum += s.sum;
+    count += s.count;
+  }
+  if (count > 0) {
+    out.min = toIso(min);
+    out.max = toIso(max);
+    out.avg = toIso(Math.round(sum / count));
+  }
+  if (watermarkMs !== undefined) out.watermark = toIso(watermarkMs);
+  return out;
+}

@@ -1,0 +1,81 @@
+import type { Observable } from "rxjs";
+import type { SkpError } from "../errors.js";
+import type { EmittedBatch, MicroBatchExecution } from "./micro-batch-execution.js";
+import type { StreamingQueryProgress } from "./progress.js";
+
+/**
+ * A running query (Spark's `StreamingQuery`): progress, control, and the emitted batches as an Observable.
+ *
+ * @example
+ * const q = await frame.writeStream.format(memorySink()).start();
+ * await q.processAllAvailable();
+ * console.log(q.lastProgress?.numInputRows);
+ * await q.stop();
+ */
+export class StreamingQuery<R = Record<string, unknown>> {
+  /** Every emitted micro-batch, for RxJS users. Completes when the query stops; errors if it fails. */
+  readonly results$: Observable<EmittedBatch<R>>;
+  /** Every progress report, as it is made. */
+  readonly progress$: Observable<StreamingQueryProgress>;
+
+  constructor(
+    /** Stable across restarts from the same checkpoint. */
+    readonly id: string,
+    /** New for every start. */
+    readonly runId: string,
+    readonly name: string | null,
+    private readonly execution: MicroBatchExecution,
+  ) {
+    this.results$ = execution.results$.asObservable() as Observable<EmittedBatch<R>>;
+    this.progress$ = execution.progress$.asObservable();
+  }
+
+  get isActive(): boolean {
+    return this.execution.active;
+  }
+
+  /** The error that stopped the query, if any. */
+  get exception(): SkpError | undefined {
+    return this.execution.exception;
+  }
+
+  get lastProgress(): StreamingQueryProgress | null {
+    const all = this.execution.recentProgress;
+    return all.length === 0 ? null : all[all.length - 1]!;
+  }
+
+  /** The last (up to 100) progress reports, oldest first. */
+  get recentProgress(): readonly StreamingQueryProgress[] {
+    return [...this.execution.recentProgress];
+  }
+
+  /**
+   * Waits until all data available at the time of the call has been processed and no no-data batch is
+   * due (so finalized windows have been emitted). Rejects if the query fails.
+   */
+  processAllAvailable(): Promise<void> {
+    return this.execution.processAllAvailable();
+  }
+
+  /** Stops after the current batch; resolves when the query has stopped. */
+  stop(): Promise<void> {
+    return this.execution.stop();
+  }
+
+  /**
+   * Waits for the query to end: resolves when stopped, rejects with the cause if it failed. With a
+   * timeout, resolves to whether it ended within it (as Spark's `awaitTermination(timeoutMs)`).
+   */
+  awaitTermination(): Promise<void>;
+  awaitTermination(timeoutMs: number): Promise<boolean>;
+  async awaitTermination(timeoutMs?: number): Promise<void | boolean> {
+    if (timeoutMs === undefined) return this.execution.finished;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([this.execution.finished.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { Fields } from "../schema/types.js";
+
+export type OutputMode = "append" | "update" | "complete";
+
+/** What a sink is told about the rows it receives. */
+export interface BatchInfo {
+  readonly outputMode: OutputMode;
+  /** Columns of the rows (types drive formatting, e.g. timestamps on the console). */
+  readonly fields: Fields;
+  readonly queryId: string;
+}
+
+/**
+ * Spark's sink contract: `addBatch` must be idempotent by batch id — a batch id at or below the last one
+ * committed is skipped — so a batch re-run after a crash is not written twice.
+ */
+export interface Sink<Row = Record<string, unknown>> {
+  /** Shown in progress (`sink.description`). */
+  readonly description: string;
+  addBatch(batchId: number, rows: readonly Row[], info: BatchInfo): void | Promise<void>;
+  /** Called once when the query stops, after the last batch. */
+  stop?(): void | Promise<void>;
+}

@@ -1,0 +1,43 @@
+import type { Fields } from "../schema/types.js";
+
+/** Offsets are JSON-serializable so they can be written to the offsets log. */
+export type Offset = string | number | boolean | null | readonly Offset[] | { readonly [k: string]: Offset };
+
+/** Bounds how much a batch may read, like Spark's `ReadLimit` (`maxOffsetsPerTrigger`). */
+export interface ReadLimit {
+  readonly maxRows?: number;
+  /**
+   * Never read past this offset (an offset this source returned before). Trigger `availableNow` uses it
+   * to process exactly the data available when the query started, even while more arrives.
+   */
+  readonly upTo?: Offset;
+}
+
+/**
+ * Spark's source contract, adapted. The engine asks for the latest offset, then for exactly the rows in
+ * `(start, end]`; it must be able to ask again for any range not yet committed (replay after a restart).
+ */
+export interface Source<Row extends object = Record<string, unknown>, O extends Offset = Offset> {
+  /** Shown in progress (`sources[].description`). */
+  readonly description: string;
+  /** Columns of the rows this source produces. */
+  readonly fields: Fields;
+  /** Offset before any data, for a query that has never run. */
+  initialOffset(): O | Promise<O>;
+  /** Newest offset available, at most `limit` past `start`. */
+  latestOffset(start: O, limit: ReadLimit): O | Promise<O>;
+  /** Rows in `(start, end]`. Must be replayable until `commit(end)`. */
+  getBatch(start: O, end: O): Row[] | Promise<Row[]>;
+  /** Everything up to `end` is processed and durable downstream; the source may forget it. */
+  commit(end: O): void | Promise<void>;
+  stop(): void | Promise<void>;
+  /** Optional push notification of new data, so the default trigger does not have to poll. */
+  onDataAvailable?(listener: () => void): () => void;
+  /** Optional per-batch source metrics for progress (`sources[].metrics`). */
+  metrics?(): Record<string, number | string>;
+}
+
+/** Offsets compare by their JSON form, which is also how they are logged. */
+export function sameOffset(a: Offset, b: Offset): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,26 @@
+/**
+ * Versioned key-value state for one stateful operator, after Spark's `StateStore`: reads see the last
+ * committed version plus this batch's own writes; `commit()` makes the batch's writes a new version;
+ * `abort()` throws them away, so a failed batch leaves state exactly as it was.
+ */
+export interface ReadStateStore<V> {
+  /** The committed version these reads are based on (the number of batches committed). */
+  readonly version: number;
+  readonly size: number;
+  get(key: string): V | undefined;
+  entries(): IterableIterator<[string, V]>;
+}
+
+export interface StateStore<V> extends ReadStateStore<V> {
+  put(key: string, value: V): void;
+  remove(key: string): void;
+  /** Makes this batch's writes durable as the next version and returns it. */
+  commit(): number;
+  /** Discards writes since the last commit. */
+  abort(): void;
+}
+
+/** Opens the store of an operator at a version; backends (memory, files) implement it. */
+export interface StateStoreProvider {
+  open<V>(operatorId: number, operatorName: string, version: number): StateStore<V>;
+}
