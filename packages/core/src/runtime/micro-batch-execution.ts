@@ -52,7 +52,9 @@ export class MicroBatchExecution {
   private committed!: Offset;
   private readonly watermark: WatermarkTracker;
   private stopRequested = false;
-  private wakeUp: () => void = () => {};
+  /** Set by wakeUp(); a sleep that starts after a wake-up returns at once, so no wake-up is lost. */
+  private wakePending = false;
+  private wakeSleeper: (() => void) | undefined;
   private requestGen = 0;
   private waiters: { gen: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private previousTriggerStartMs: number | undefined;
@@ -116,6 +118,7 @@ export class MicroBatchExecution {
    */
   private async runTrigger(upTo: Offset | undefined): Promise<boolean> {
     const { source, physical, maxRowsPerTrigger } = this.config;
+    this.wakePending = false;
     const gen = this.requestGen;
     const triggerStart = Date.now();
     const durationMs: Record<string, number> = {};
@@ -205,14 +208,21 @@ export class MicroBatchExecution {
     this.progress$.complete();
   }
 
+  private wakeUp(): void {
+    this.wakePending = true;
+    this.wakeSleeper?.();
+  }
+
   private sleep(ms: number): Promise<void> {
+    if (this.wakePending || this.stopRequested) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeSleeper = undefined;
         resolve();
-      }
-      this.wakeUp = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
     });
   }
 

@@ -15,8 +15,6 @@ export class MemoryStream<S extends DataType<unknown> & { fields: Fields }> impl
   readonly description: string;
   readonly fields: Fields;
   private readonly rows: (Infer<S> & object)[] = [];
-  /** Offset of `rows[0]`: rows before it were committed and released. */
-  private base = 0;
   private readonly listeners = new Set<() => void>();
   private readonly convert: ((v: unknown) => unknown)[];
   private readonly names: string[];
@@ -49,23 +47,17 @@ export class MemoryStream<S extends DataType<unknown> & { fields: Fields }> impl
   }
 
   getBatch(start: number, end: number): (Infer<S> & object)[] {
-    if (start < this.base) {
-      throw errors.sourceFailed(this.description, "getBatch", new Error(`offsets before ${this.base} were committed and released`));
+    if (!(start >= 0 && end <= this.rows.length && start <= end)) {
+      throw errors.sourceFailed(this.description, "getBatch", new Error(`range (${start}, ${end}] is outside 0..${this.rows.length}`));
     }
-    return this.rows.slice(start - this.base, end - this.base);
+    return this.rows.slice(start, end);
   }
 
-  commit(end: number): void {
-    const drop = Math.min(end, this.latest()) - this.base;
-    if (drop > 0) {
-      this.rows.splice(0, drop);
-      this.base += drop;
-    }
-  }
+  /** Rows are kept after commit, so several queries can read one MemoryStream (as in Spark). */
+  commit(_end: number): void {}
 
-  stop(): void {
-    this.listeners.clear();
-  }
+  /** Nothing to release: each query unsubscribes its own listener. */
+  stop(): void {}
 
   onDataAvailable(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -73,7 +65,7 @@ export class MemoryStream<S extends DataType<unknown> & { fields: Fields }> impl
   }
 
   private latest(): number {
-    return this.base + this.rows.length;
+    return this.rows.length;
   }
 
   private check(row: Record<string, unknown>): Infer<S> & object {
