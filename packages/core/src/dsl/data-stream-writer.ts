@@ -99,6 +99,9 @@ export class DataStreamWriter<R extends object> {
       watermarkPolicy: policy,
       pollIntervalMs: parseDuration(this.options.pollInterval ?? 100, "option pollInterval"),
     });
+    await execution.ready;
+    // A query that could not even start (e.g. its source is unreachable) rejects here, with the cause.
+    if (execution.startupError) throw execution.startupError;
     return new StreamingQuery<R>(id, runId, this.name, execution);
   }
 }

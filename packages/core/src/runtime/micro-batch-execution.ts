@@ -60,9 +60,16 @@ export class MicroBatchExecution {
   private previousTriggerStartMs: number | undefined;
   private unsubscribeSource: (() => void) | undefined;
   readonly finished: Promise<void>;
+  /** Settles once the start offsets are known (and, for availableNow, the end offset): `start()` awaits it. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private isReady = false;
+  /** Set when the query failed before it was ready (start offsets unknown): `start()` rejects with it. */
+  startupError: SkpError | undefined;
 
   constructor(private readonly config: ExecutionConfig) {
     this.watermark = new WatermarkTracker(config.analyzed.watermarks, config.watermarkPolicy);
+    this.ready = new Promise((resolve) => (this.markReady = () => { this.isReady = true; resolve(); }));
     this.finished = this.run();
     this.finished.catch(() => {}); // surfaced through awaitTermination / processAllAvailable, never unhandled
   }
@@ -88,11 +95,14 @@ export class MicroBatchExecution {
       this.committed = await this.phase(source.description, "initialOffset", () => source.initialOffset());
       this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
       if (trigger.kind === "once") {
+        this.markReady();
         await this.runTrigger(undefined);
       } else if (trigger.kind === "availableNow") {
         const target = await this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, {}));
+        this.markReady();
         while (!this.stopRequested && (await this.runTrigger(target))) { /* until caught up and no batch is due */ }
       } else {
+        this.markReady();
         while (!this.stopRequested) {
           const started = Date.now();
           const ran = await this.runTrigger(undefined);
@@ -106,7 +116,9 @@ export class MicroBatchExecution {
       }
     } catch (e) {
       this.exception = e instanceof SkpError ? e : errors.queryFailed(e);
+      if (!this.isReady) this.startupError = this.exception;
     } finally {
+      this.markReady();
       await this.shutdown();
     }
     if (this.exception) throw this.exception;
