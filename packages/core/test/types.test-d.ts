@@ -1,0 +1,62 @@
+import { describe, expectTypeOf, it } from "vitest";
+import { MemoryStream, avg, col, count, double, first, int, long, max, readStream, sessionWindow, string, struct, sum, timestamp, window } from "../src/index.js";
+import type { Infer, StreamingQuery, WindowValue } from "../src/index.js";
+
+const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string().nullable() });
+const kafkaLike = new MemoryStream(struct({ value: string(), partition: int() }));
+
+describe("row types are inferred from schemas", () => {
+  it("struct → row", () => {
+    expectTypeOf<Infer<typeof schema>>().toEqualTypeOf<{ id: number; ts: number; value: number; source: string | null }>();
+  });
+
+  it("parseJson: permissive rows are nullable; dropMalformed rows are exact; keep adds columns", () => {
+    const permissive = readStream(kafkaLike).parseJson(schema);
+    expectTypeOf(permissive).toEqualTypeOf<import("../src/index.js").StreamFrame<{ id: number | null; ts: number | null; value: number | null; source: string | null }>>();
+    const exact = readStream(kafkaLike).parseJson(schema, { mode: "dropMalformed", keep: ["partition"] });
+    expectTypeOf(exact).toEqualTypeOf<import("../src/index.js").StreamFrame<{ partition: number; id: number; ts: number; value: number; source: string | null }>>();
+  });
+
+  it("select narrows, withColumn extends", () => {
+    const f = readStream(new MemoryStream(schema)).withColumn("eventTime", (r) => r.value * 1000).select("id", "eventTime");
+    expectTypeOf(f).toEqualTypeOf<import("../src/index.js").StreamFrame<{ id: number; eventTime: number }>>();
+    const g = readStream(new MemoryStream(schema)).withColumn("flag", col("value").gt(1));
+    expectTypeOf<Parameters<Parameters<typeof g.filter>[0] & ((r: never) => unknown)>[0]>().toHaveProperty("flag");
+  });
+
+  it("window and agg columns are typed", () => {
+    const agg = readStream(new MemoryStream(schema))
+      .withWatermark("ts", "30 seconds")
+      .groupBy(window("ts", "10 seconds"), "id")
+      .agg(avg("value").as("avg_value"), count(), max("source"), sum("value"), first("id").as("f"));
+    type Out = typeof agg extends import("../src/index.js").StreamFrame<infer R extends object> ? R : never;
+    expectTypeOf<Out>().toEqualTypeOf<{
+      window: WindowValue; id: number; avg_value: number | null; count: number; "max(source)": string | null; "sum(value)": number | null; f: number | null;
+    }>();
+    const sessions = readStream(new MemoryStream(schema)).groupBy(sessionWindow("ts", "5 minutes"), "source").count();
+    type S = typeof sessions extends import("../src/index.js").StreamFrame<infer R extends object> ? R : never;
+    expectTypeOf<S>().toEqualTypeOf<{ session_window: WindowValue; source: string | null; count: number }>();
+  });
+
+  it("column names are checked at compile time", () => {
+    const f = readStream(new MemoryStream(schema));
+    // @ts-expect-error unknown column
+    f.select("nope");
+    // @ts-expect-error unknown column
+    f.withWatermark("nope", "1 second");
+    // @ts-expect-error unknown grouping column
+    f.groupBy("nope");
+  });
+
+  it("DESIGN §8 contract example type-checks", async () => {
+    const input = new MemoryStream(struct({ value: long() }));
+    const q = readStream(input)
+      .withColumn("eventTime", (r) => r.value * 1000)
+      .withColumn("key", (r) => r.value % 2)
+      .withWatermark("eventTime", "10 seconds")
+      .groupBy(window("eventTime", "5 seconds"), "key")
+      .agg(count().as("count"), sum("value").as("sum"), avg("value").as("avg_value"))
+      .writeStream.outputMode("append").trigger({ processingTime: "1 second" });
+    expectTypeOf(q.start).returns.resolves.toMatchTypeOf<StreamingQuery<{ window: WindowValue; key: number; count: number; sum: number | null; avg_value: number | null }>>();
+  });
+});
