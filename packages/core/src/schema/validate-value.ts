@@ -11,7 +11,8 @@ const INT32_MAX = 2147483647;
 const HAS_ZONE = /(?:[zZ]|[+-]\d\d(?::?\d\d)?)$/;
 
 export function parseTimestamp(value: string): number {
-  const text = value.length > 10 && !HAS_ZONE.test(value) ? `${value}Z` : value;
+  // Fast path for the common `...Z` form; otherwise add `Z` when the string carries no zone at all.
+  const text = value.charCodeAt(value.length - 1) === 90 || value.length <= 10 || HAS_ZONE.test(value) ? value : `${value}Z`;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? (INVALID as unknown as number) : ms;
 }
