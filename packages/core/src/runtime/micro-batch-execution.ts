@@ -79,13 +79,13 @@ export class MicroBatchExecution {
     if (!this.active) return this.exception ? Promise.reject(this.exception) : Promise.resolve();
     const gen = ++this.requestGen;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
-    this.wakeUp();
+    if (this.config.trigger.kind === "default") this.wakeUp();
     return done;
   }
 
   async stop(): Promise<void> {
     this.stopRequested = true;
-    this.wakeUp();
+    this.wakeSleeper?.();
     await this.finished.catch(() => {});
   }
 
@@ -93,7 +93,8 @@ export class MicroBatchExecution {
     const { source, trigger } = this.config;
     try {
       this.committed = await this.phase(source.description, "initialOffset", () => source.initialOffset());
-      this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
+      // Only the default trigger reacts to new data at once; processingTime keeps its cadence.
+      if (trigger.kind === "default") this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
       if (trigger.kind === "once") {
         this.markReady();
         await this.runTrigger(undefined);
