@@ -74,6 +74,22 @@ export const errors = {
       `Source ${source} failed during ${phase}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     ),
+  checkpointLocked: (dir: string, pid: number, owner: string) =>
+    new SkpError(
+      "CHECKPOINT_IN_USE",
+      `Checkpoint directory ${dir} is in use by ${owner}${pid > 0 ? ` (pid ${pid})` : ""}; two running queries must not share a checkpoint. Stop the other query, or use another checkpointLocation.`,
+    ),
+  corruptCheckpoint: (file: string, problem: string) =>
+    new SkpError(
+      "CORRUPT_CHECKPOINT",
+      `Checkpoint file ${file} cannot be read: ${problem}. skp will not silently start over; restore the file from a backup, or start the query with a new checkpointLocation.`,
+    ),
+  incompatibleCheckpoint: (dir: string, what: string, before: unknown, now: unknown) =>
+    new SkpError(
+      "INCOMPATIBLE_CHECKPOINT",
+      `Checkpoint ${dir} belongs to a different query: ${what} changed from ${JSON.stringify(before)} to ${JSON.stringify(now)}. ` +
+        "Its state and offsets would not mean the same thing; use a new checkpointLocation for the changed query.",
+    ),
   sinkFailed: (sink: string, batchId: number, cause: unknown) =>
     new SkpError(
       "SINK_FAILED",

@@ -55,7 +55,8 @@ export interface Aggregator {
   readonly column: string | undefined;
   readonly type: DataType<unknown>;
   init(): unknown;
-  update(acc: any, value: unknown, ordinal: number): unknown;
+  /** Folds in one value; `(batchId, index)` is the row's arrival position (first/last use it). */
+  update(acc: any, value: unknown, batchId: number, index: number): unknown;
   merge(a: any, b: any): unknown;
   result(acc: any): unknown;
 }
@@ -108,17 +109,22 @@ export function bindAggregate(agg: AggExpr, fields: SchemaFields): Aggregator {
     }
     case "first":
     case "last": {
-      // Keep the arrival ordinal beside the value so merging two partial results (session merges) stays exact.
-      const takeNew = agg.kind === "first" ? (o: number, cur: number) => cur < 0 || o < cur : (o: number, cur: number) => cur < 0 || o > cur;
+      // Keep the arrival position (batch b, index i) beside the value, so merging two partial results
+      // (session merges) stays exact, also across restarts.
+      type Acc = { v: unknown; b: number; i: number };
+      const earlier = (b: number, i: number, acc: Acc) => b < acc.b || (b === acc.b && i < acc.i);
+      const takeNew = agg.kind === "first"
+        ? (b: number, i: number, acc: Acc) => acc.b < 0 || earlier(b, i, acc)
+        : (b: number, i: number, acc: Acc) => acc.b < 0 || !earlier(b, i, acc);
       return {
         ...base, type: inputType!.nullable(),
-        init: () => ({ v: null, o: -1 }),
-        update: (acc: { v: unknown; o: number }, v, ordinal) => {
-          if (takeNew(ordinal, acc.o)) { acc.v = v; acc.o = ordinal; }
+        init: () => ({ v: null, b: -1, i: -1 }),
+        update: (acc: Acc, v, b, i) => {
+          if (takeNew(b, i, acc)) { acc.v = v; acc.b = b; acc.i = i; }
           return acc;
         },
-        merge: (a: { v: unknown; o: number }, b: { v: unknown; o: number }) => (b.o >= 0 && takeNew(b.o, a.o) ? { ...b } : { ...a }),
-        result: (acc: { v: unknown }) => acc.v,
+        merge: (x: Acc, y: Acc) => (y.b >= 0 && takeNew(y.b, y.i, x) ? { ...y } : { ...x }),
+        result: (acc: Acc) => acc.v,
       };
     }
   }

@@ -37,11 +37,11 @@ export function readKeys(columns: readonly string[], row: Row): unknown[] {
   return out;
 }
 
-/** Folds one row into a group's accumulators. */
-export function accumulate(aggs: readonly Aggregator[], acc: unknown[], row: Row, ordinal: number): void {
+/** Folds one row into a group's accumulators; (batchId, index) is the row's arrival position. */
+export function accumulate(aggs: readonly Aggregator[], acc: unknown[], row: Row, batchId: number, index: number): void {
   for (let j = 0; j < aggs.length; j++) {
     const agg = aggs[j]!;
-    acc[j] = agg.update(acc[j], agg.column === undefined ? null : row[agg.column], ordinal);
+    acc[j] = agg.update(acc[j], agg.column === undefined ? null : row[agg.column], batchId, index);
   }
 }
 

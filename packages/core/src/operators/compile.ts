@@ -4,7 +4,7 @@ import { Column } from "../expr/column.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { OutputMode } from "../sinks/sink.js";
 import type { Sink } from "../sinks/sink.js";
-import type { StateStoreProvider } from "../state/state-store.js";
+import type { StateStore, StateStoreProvider } from "../state/state-store.js";
 import type { MicroBatch, Row } from "../runtime/micro-batch.js";
 import { filter } from "./filter.js";
 import { parseJson } from "./parse-json.js";
@@ -30,8 +30,17 @@ export interface PhysicalPlan {
   readonly sideOutputs: readonly SideOutput[];
 }
 
+/** Opens the state store of every stateful node at `version` (the number of batches already committed). */
+export async function openStateStores(plan: AnalyzedPlan, provider: StateStoreProvider, version: number): Promise<Map<number, StateStore<any>>> {
+  const stores = new Map<number, StateStore<any>>();
+  for (const { id, node } of plan.nodes) {
+    if (node.kind === "aggregate") stores.set(id, await provider.open(id, "aggregate", version));
+  }
+  return stores;
+}
+
 /** Turns an analyzed logical plan into RxJS operators, one per node, piped in plan order. */
-export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stateProvider: StateStoreProvider): PhysicalPlan {
+export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: ReadonlyMap<number, StateStore<any>>): PhysicalPlan {
   const ops: OperatorFunction<MicroBatch<any>, MicroBatch<any>>[] = [];
   const stateful: StatefulOperator[] = [];
   const sideOutputs: SideOutput[] = [];
@@ -62,9 +71,10 @@ export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stateProvide
         break;
       case "aggregate": {
         const analysis = plan.aggregate!;
+        const store = stores.get(id)!;
         const op = analysis.window?.kind === "session"
-          ? sessionAggregate({ analysis, outputMode, store: stateProvider.open(id, "sessionAggregate", 0) })
-          : windowAggregate({ analysis, outputMode, store: stateProvider.open(id, "aggregate", 0) });
+          ? sessionAggregate({ analysis, outputMode, store })
+          : windowAggregate({ analysis, outputMode, store });
         stateful.push(op);
         ops.push(op.operator);
         break;

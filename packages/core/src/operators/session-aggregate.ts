@@ -44,8 +44,8 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
   const evicting = evicts(analysis, outputMode);
   const toRow = outputRowBuilder(analysis);
   const name = `sessionAggregate(${column}, ${gapMs}ms)`;
-  let ordinal = 0;
   let minEnd = Infinity;
+  for (const [, st] of store.entries()) for (const w of st.w) if (w.e < minEnd) minEnd = w.e;
 
   const mergeInto = (target: Session, other: Session) => {
     if (other.e > target.e) target.e = other.e;
@@ -57,13 +57,12 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
     const rows = batch.rows;
     let late: LateRecord[] | undefined;
     let dropped = 0;
-    // Events of this batch per key, with their arrival ordinal (used by first/last).
-    const byKey = new Map<string, { row: Row; t: number; ord: number }[]>();
+    // Events of this batch per key, with their index in the batch (arrival order, used by first/last).
+    const byKey = new Map<string, { row: Row; t: number; idx: number }[]>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const t = row[column];
       if (typeof t !== "number" || t !== t) continue;
-      const ord = ordinal++;
       if (evicting && t + gapMs <= wm) {
         dropped++;
         (late ??= lateOutput(batch, analysis))?.push({ row, window: { start: t, end: t + gapMs }, watermarkMs: wm, batchId: batch.batchId });
@@ -72,12 +71,12 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       const key = keyOf(row);
       let list = byKey.get(key);
       if (!list) byKey.set(key, (list = []));
-      list.push({ row, t, ord });
+      list.push({ row, t, idx: i });
     }
     try {
       let updated = 0;
       for (const [key, events] of byKey) {
-        events.sort((x, y) => x.t - y.t || x.ord - y.ord);
+        events.sort((x, y) => x.t - y.t || x.idx - y.idx);
         // Sessions of this batch alone, built by one sweep over the sorted events.
         const fresh: Session[] = [];
         let cur: Session | undefined;
@@ -86,7 +85,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
             cur = { s: ev.t, e: ev.t + gapMs, a: aggs.map((a) => a.init()) };
             fresh.push(cur);
           } else if (ev.t + gapMs > cur.e) cur.e = ev.t + gapMs;
-          accumulate(aggs, cur.a, ev.row, ev.ord);
+          accumulate(aggs, cur.a, ev.row, batch.batchId, ev.idx);
         }
         const old = store.get(key);
         const kept = old ? old.w.map((w) => ({ s: w.s, e: w.e, a: w.a.map(cloneAcc) })) : [];

@@ -44,8 +44,9 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
   const wmKey = analysis.watermarkKey;
   const toRow = outputRowBuilder(analysis);
   const name = win ? `windowAggregate(${win.column}, ${win.sizeMs}ms)` : "aggregate";
-  let ordinal = 0;
   let minEvictTime = Infinity;
+  // State restored from a checkpoint may already hold groups the watermark expires.
+  for (const [, g] of store.entries()) if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
 
   const load = (touched: Map<string, GroupState>, key: string, row: Row, s: number | null, e: number | null) => {
     const old = store.get(key);
@@ -73,7 +74,6 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
           if (typeof t !== "number" || t !== t) continue;
           const ks = keyOf(row);
           const off = (t - startMs) % slideMs;
-          const ord = ordinal++;
           for (let start = t - (off < 0 ? off + slideMs : off); start > t - sizeMs; start -= slideMs) {
             const end = start + sizeMs;
             if (evicting && end <= wm) {
@@ -83,7 +83,7 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
             }
             const key = start + SEP + ks;
             const g = touched.get(key) ?? load(touched, key, row, start, end);
-            accumulate(aggs, g.a, row, ord);
+            accumulate(aggs, g.a, row, batch.batchId, i);
           }
         }
       } else {
@@ -97,7 +97,7 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
           }
           const key = keyOf(row);
           const g = touched.get(key) ?? load(touched, key, row, null, typeof t === "number" ? t : null);
-          accumulate(aggs, g.a, row, ordinal++);
+          accumulate(aggs, g.a, row, batch.batchId, i);
         }
       }
       for (const [key, g] of touched) store.put(key, g);

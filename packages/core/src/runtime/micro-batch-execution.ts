@@ -1,4 +1,7 @@
 import { lastValueFrom, of, toArray, Subject } from "rxjs";
+import type { Checkpoint, Recovery } from "../checkpoint/checkpoint.js";
+import type { OffsetSeq } from "../checkpoint/offset-seq-log.js";
+import type { StateStore } from "../state/state-store.js";
 import { errors, SkpError } from "../errors.js";
 import type { PhysicalPlan } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
@@ -27,6 +30,15 @@ export interface ExecutionConfig {
   readonly watermarkPolicy: WatermarkPolicy;
   /** How often the default trigger polls a source that cannot notify. */
   readonly pollIntervalMs: number;
+  /** Checkpoint to log offsets and commits to (none: nothing survives a restart). */
+  readonly checkpoint?: Checkpoint;
+  /** Where to resume: the checkpoint's recovery, or a fresh start. */
+  readonly recovery: Recovery;
+  /** Settings recorded in every offsets entry, which must not change across restarts. */
+  readonly conf: Record<string, string>;
+  readonly stateStores: readonly StateStore<unknown>[];
+  /** Log entries (and state versions) kept in the checkpoint. */
+  readonly retainBatches: number;
 }
 
 /** The rows a batch emitted, as seen by `query.results$`. */
@@ -90,20 +102,27 @@ export class MicroBatchExecution {
   }
 
   private async run(): Promise<void> {
-    const { source, trigger } = this.config;
+    const { source, trigger, recovery } = this.config;
     try {
-      this.committed = await this.phase(source.description, "initialOffset", () => source.initialOffset());
+      this.batchId = recovery.nextBatchId;
+      this.watermark.restore(recovery.watermarkMs, recovery.operatorWatermarks);
+      this.committed = recovery.committedOffset ?? recovery.pending?.start
+        ?? await this.phase(source.description, "initialOffset", () => source.initialOffset());
       // Only the default trigger reacts to new data at once; processingTime keeps its cadence.
       if (trigger.kind === "default") this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
       if (trigger.kind === "once") {
         this.markReady();
-        await this.runTrigger(undefined);
+        // A batch planned before a crash is this start's one batch; otherwise one new batch.
+        if (recovery.pending) await this.replay(recovery.pending);
+        else await this.runTrigger(undefined);
       } else if (trigger.kind === "availableNow") {
         const target = await this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, {}));
         this.markReady();
+        if (recovery.pending) await this.replay(recovery.pending);
         while (!this.stopRequested && (await this.runTrigger(target))) { /* until caught up and no batch is due */ }
       } else {
         this.markReady();
+        if (recovery.pending) await this.replay(recovery.pending);
         while (!this.stopRequested) {
           const started = Date.now();
           const ran = await this.runTrigger(undefined);
@@ -148,10 +167,23 @@ export class MicroBatchExecution {
     return true;
   }
 
-  private async runBatch(start: Offset, end: Offset, triggerStart: number, durationMs: Record<string, number>): Promise<void> {
-    const { source, sink, physical, analyzed, outputMode } = this.config;
+  /** Re-runs a batch that was planned (offsets logged) but not committed before a crash. */
+  private async replay(seq: OffsetSeq): Promise<void> {
+    this.watermark.restore(seq.batchWatermarkMs, seq.operatorWatermarks);
+    await this.runBatch(seq.start, seq.end, Date.now(), {}, true);
+  }
+
+  private async runBatch(start: Offset, end: Offset, triggerStart: number, durationMs: Record<string, number>, replay = false): Promise<void> {
+    const { source, sink, physical, analyzed, outputMode, checkpoint } = this.config;
     const batchId = this.batchId;
     const watermarkMs = this.watermark.watermarkMs;
+    if (checkpoint && !replay) {
+      // Write-ahead: the plan for batch N is durable before any of its effects.
+      await this.timed(durationMs, "walCommit", () => checkpoint.offsets.add(batchId, {
+        batchWatermarkMs: watermarkMs, batchTimestampMs: triggerStart,
+        operatorWatermarks: this.watermark.snapshot(), conf: this.config.conf, start, end,
+      }));
+    }
     const rows = sameOffset(start, end) ? [] : await this.timed(durationMs, "getBatch", () =>
       this.phase(source.description, "getBatch", () => source.getBatch(start, end)));
     const ctx = new BatchContext();
@@ -159,6 +191,7 @@ export class MicroBatchExecution {
       const batch: MicroBatch<Row> = { batchId, rows: rows as Row[], watermarkMs, ctx };
       const emitted = await lastValueFrom(of(batch).pipe(physical.operator, toArray()));
       const outRows = emitted.length === 1 ? emitted[0]!.rows : emitted.flatMap((b) => b.rows);
+      for (const store of this.config.stateStores) await store.persist?.();
       for (const side of physical.sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
         await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id });
@@ -166,11 +199,16 @@ export class MicroBatchExecution {
       await this.write(sink, batchId, outRows, { outputMode, fields: analyzed.fields, queryId: this.config.id });
       return outRows;
     });
-    await this.timed(durationMs, "commitOffsets", () =>
-      this.phase(source.description, "commit", () => source.commit(end)));
+    this.watermark.update(ctx);
+    await this.timed(durationMs, "commitOffsets", async () => {
+      await checkpoint?.commits.add(batchId, {
+        nextBatchWatermarkMs: this.watermark.watermarkMs, operatorWatermarks: this.watermark.snapshot(),
+      });
+      await this.phase(source.description, "commit", () => source.commit(end));
+    });
     this.committed = end;
     this.batchId++;
-    this.watermark.update(ctx);
+    if (checkpoint && batchId % 10 === 0) await this.purge(checkpoint, batchId);
     durationMs.triggerExecution = Date.now() - triggerStart;
     this.results$.next({ batchId, rows: out });
     this.report(buildProgress({
@@ -182,6 +220,12 @@ export class MicroBatchExecution {
       sinkDescription: sink.description,
     }));
     this.previousTriggerStartMs = triggerStart;
+  }
+
+  private async purge(checkpoint: Checkpoint, batchId: number): Promise<void> {
+    const threshold = await checkpoint.purge(batchId, this.config.retainBatches);
+    // State version v is what batch v-1 produced; restarting at `threshold` needs version `threshold`.
+    if (threshold > 0) for (const store of this.config.stateStores) await store.purge?.(threshold);
   }
 
   private async write(sink: Sink<any>, batchId: number, rows: readonly unknown[], info: BatchInfo): Promise<void> {
@@ -213,6 +257,8 @@ export class MicroBatchExecution {
       await sink.stop?.();
     } catch (e) {
       this.exception ??= errors.queryFailed(e);
+    } finally {
+      await this.config.checkpoint?.close().catch(() => {});
     }
     for (const w of this.waiters) this.exception ? w.reject(this.exception) : w.resolve();
     this.waiters = [];

@@ -13,6 +13,7 @@ import type { ReadLimit, Source } from "./source.js";
  */
 export class MemoryStream<S extends DataType<unknown> & { fields: Fields }> implements Source<Infer<S> & object, number> {
   readonly description: string;
+  readonly identity: string;
   readonly fields: Fields;
   private readonly rows: (Infer<S> & object)[] = [];
   private readonly listeners = new Set<() => void>();
@@ -25,6 +26,7 @@ export class MemoryStream<S extends DataType<unknown> & { fields: Fields }> impl
     this.names = Object.keys(schema.fields);
     this.convert = this.names.map((n) => converterFor(schema.fields[n]!));
     this.description = `MemoryStream[${options.name ?? MemoryStream.counter++}]`;
+    this.identity = `MemoryStream[${options.name ?? ""}]${schema}`;
   }
 
   /** Appends rows; returns the offset after them. Accepts rows as arguments or as one array. */

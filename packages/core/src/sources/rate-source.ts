@@ -33,6 +33,7 @@ export function rateSource(options: RateSourceOptions = {}): Source<RateRow, Rat
   const due = (startMs: number, t: number) => Math.max(0, Math.floor(((t - startMs) * rowsPerSecond) / 1000));
   return {
     description: `RateSource[rowsPerSecond=${rowsPerSecond}]`,
+    identity: "RateSource",
     fields: { timestamp: timestamp(), value: long() },
     initialOffset: () => ({ startMs: now(), rows: 0 }),
     latestOffset(start: RateOffset, limit: ReadLimit): RateOffset {

@@ -20,6 +20,11 @@ export interface ReadLimit {
 export interface Source<Row extends object = Record<string, unknown>, O extends Offset = Offset> {
   /** Shown in progress (`sources[].description`). */
   readonly description: string;
+  /**
+   * Stable name recorded in a checkpoint, so a restart against another source is refused. Must not
+   * change between runs of the same query (unlike `description`, which may carry run-time detail).
+   */
+  readonly identity?: string;
   /** Columns of the rows this source produces. */
   readonly fields: Fields;
   /** Offset before any data, for a query that has never run. */

@@ -7,8 +7,9 @@ const ABSENT = Symbol("absent");
  * last committed version without copying the whole map every batch.
  */
 export class MemoryStateStore<V> implements StateStore<V> {
-  private readonly map = new Map<string, V>();
-  private readonly undo = new Map<string, V | typeof ABSENT>();
+  protected readonly map = new Map<string, V>();
+  /** Values this batch overwrote (ABSENT: the key was new); its keys are exactly the keys changed. */
+  protected readonly undo = new Map<string, V | typeof ABSENT>();
 
   constructor(public version = 0) {}
 
@@ -58,3 +59,5 @@ export class MemoryStateStore<V> implements StateStore<V> {
 export const memoryStateStoreProvider: StateStoreProvider = {
   open: <V>(_id: number, _name: string, version: number) => new MemoryStateStore<V>(version),
 };
+
+export { ABSENT };

@@ -18,9 +18,13 @@ export interface StateStore<V> extends ReadStateStore<V> {
   commit(): number;
   /** Discards writes since the last commit. */
   abort(): void;
+  /** Makes committed versions durable (file backends); the runtime awaits it before the sink commits. */
+  persist?(): Promise<void>;
+  /** Forgets what is not needed to rebuild versions at or after `minVersion`. */
+  purge?(minVersion: number): Promise<void>;
 }
 
 /** Opens the store of an operator at a version; backends (memory, files) implement it. */
 export interface StateStoreProvider {
-  open<V>(operatorId: number, operatorName: string, version: number): StateStore<V>;
+  open<V>(operatorId: number, operatorName: string, version: number): StateStore<V> | Promise<StateStore<V>>;
 }

@@ -1,0 +1,133 @@
+import { errors } from "../errors.js";
+import type { Offset } from "../sources/source.js";
+import { commitSerializer } from "./commit-log.js";
+import type { CommitMetadata } from "./commit-log.js";
+import type { CheckpointFileSystem } from "./file-system.js";
+import { FileMetadataLog } from "./metadata-log.js";
+import { offsetSeqSerializer } from "./offset-seq-log.js";
+import type { OffsetSeq } from "./offset-seq-log.js";
+import { checkShape } from "./query-shape.js";
+import type { QueryShape } from "./query-shape.js";
+
+/** Where a restarted query picks up. */
+export interface Recovery {
+  /** The batch to run next (a re-run when `pending` is set). */
+  nextBatchId: number;
+  /** End offset of the last committed batch; undefined for a query that never committed one. */
+  committedOffset?: Offset;
+  watermarkMs: number;
+  operatorWatermarks: Record<string, number>;
+  /** Batch planned in `offsets/N` but not committed: re-run it with exactly these offsets and watermark. */
+  pending?: OffsetSeq;
+}
+
+export const FRESH: Recovery = { nextBatchId: 0, watermarkMs: 0, operatorWatermarks: {} };
+
+/**
+ * A checkpoint directory:
+ *
+ *     metadata        {"id":"<query id>","shape":{...}}   — written once, checked on every start
+ *     offsets/<N>     planned before batch N runs          (offset-seq-log.ts)
+ *     commits/<N>     written after the sink committed N   (commit-log.ts)
+ *     state/<op>/     operator state, deltas + snapshots   (state/file-state-store.ts)
+ *     .lock           the running owner's pid              (refuses a second running query)
+ */
+export class Checkpoint {
+  readonly offsets: FileMetadataLog<OffsetSeq>;
+  readonly commits: FileMetadataLog<CommitMetadata>;
+  readonly stateRoot: string;
+
+  private constructor(
+    readonly fs: CheckpointFileSystem,
+    readonly dir: string,
+    readonly queryId: string,
+    private readonly release: () => Promise<void>,
+  ) {
+    this.offsets = new FileMetadataLog(fs, fs.join(dir, "offsets"), offsetSeqSerializer);
+    this.commits = new FileMetadataLog(fs, fs.join(dir, "commits"), commitSerializer);
+    this.stateRoot = fs.join(dir, "state");
+  }
+
+  /** Opens (or creates) `dir`, takes its lock, and checks it belongs to a query of this shape. */
+  static async open(fs: CheckpointFileSystem, dir: string, shape: QueryShape, owner: string): Promise<Checkpoint> {
+    await fs.mkdirs(dir);
+    const release = await fs.lock(dir, owner);
+    try {
+      const metaFile = fs.join(dir, "metadata");
+      const text = await fs.read(metaFile);
+      let id: string;
+      if (text === undefined) {
+        if ((await fs.list(fs.join(dir, "offsets"))).some((n) => /^\d+$/.test(n))) {
+          throw errors.corruptCheckpoint(metaFile, "missing while offsets exist");
+        }
+        id = crypto.randomUUID();
+        await fs.writeAtomic(metaFile, JSON.stringify({ id, shape }));
+      } else {
+        const meta = parseMetadata(metaFile, text);
+        checkShape(dir, meta.shape, shape);
+        id = meta.id;
+      }
+      await Promise.all(["offsets", "commits"].map((d) => fs.mkdirs(fs.join(dir, d))));
+      return new Checkpoint(fs, dir, id, release);
+    } catch (e) {
+      await release();
+      throw e;
+    }
+  }
+
+  /**
+   * Spark's recovery: if `commits/N` exists for the newest `offsets/N`, continue with N+1 from its end
+   * offset and the watermark the commit recorded; if only `offsets/N` exists, re-run N exactly as planned.
+   */
+  async recover(conf: Record<string, string>): Promise<Recovery> {
+    const latest = await this.offsets.getLatest();
+    if (!latest) return FRESH;
+    const [n, seq] = latest;
+    for (const [key, value] of Object.entries(conf)) {
+      if (seq.conf[key] !== undefined && seq.conf[key] !== value) {
+        throw errors.incompatibleCheckpoint(this.dir, `option "${key}"`, seq.conf[key], value);
+      }
+    }
+    const committed = await this.commits.getLatest();
+    const lastCommitted = committed?.[0] ?? -1;
+    if (lastCommitted === n) {
+      return {
+        nextBatchId: n + 1, committedOffset: seq.end,
+        watermarkMs: committed![1].nextBatchWatermarkMs, operatorWatermarks: committed![1].operatorWatermarks,
+      };
+    }
+    if (lastCommitted === n - 1) {
+      return {
+        nextBatchId: n, committedOffset: n === 0 ? undefined : seq.start,
+        watermarkMs: seq.batchWatermarkMs, operatorWatermarks: seq.operatorWatermarks, pending: seq,
+      };
+    }
+    throw errors.corruptCheckpoint(
+      this.commits.dir,
+      lastCommitted > n ? `commit ${lastCommitted} has no offsets entry (newest offsets entry is ${n})` : `commits stop at ${lastCommitted} but offsets reach ${n}`,
+    );
+  }
+
+  /** Keeps the last `retain` batches of logs (and the state needed to restart from them). */
+  async purge(currentBatchId: number, retain: number): Promise<number> {
+    const threshold = currentBatchId - retain + 1;
+    if (threshold <= 0) return 0;
+    await this.offsets.purge(threshold);
+    await this.commits.purge(threshold);
+    return threshold;
+  }
+
+  close(): Promise<void> {
+    return this.release();
+  }
+}
+
+function parseMetadata(file: string, text: string): { id: string; shape: QueryShape } {
+  try {
+    const meta = JSON.parse(text);
+    if (typeof meta?.id !== "string" || typeof meta?.shape !== "object") throw new Error("no query id or shape");
+    return meta;
+  } catch (e) {
+    throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+  }
+}

@@ -1,0 +1,42 @@
+import { errors } from "../errors.js";
+import type { AnalyzedPlan } from "../plan/analyze.js";
+
+/**
+ * What a checkpoint's state and offsets depend on. A restart with a different shape is refused, naming
+ * the field that changed. Stateless changes (filters, added columns) and watermark delays may change,
+ * as in Spark.
+ */
+export interface QueryShape {
+  source: string;
+  groupingKeys: string[] | null;
+  window: string | null;
+  aggregates: string[] | null;
+}
+
+export function queryShape(plan: AnalyzedPlan, sourceIdentity: string): QueryShape {
+  const agg = plan.aggregate;
+  const w = agg?.window;
+  return {
+    source: sourceIdentity,
+    groupingKeys: agg ? [...agg.keyColumns] : null,
+    window: !w ? null : w.kind === "window"
+      ? `window(${w.column}, ${w.sizeMs}ms, ${w.slideMs}ms, ${w.startMs}ms)`
+      : `sessionWindow(${w.column}, ${w.gapMs}ms)`,
+    aggregates: agg ? agg.node.aggs.map((a) => `${a.kind}(${a.column ?? "*"}) as ${a.name}`) : null,
+  };
+}
+
+const LABELS: Record<keyof QueryShape, string> = {
+  source: "the source",
+  groupingKeys: "the grouping keys",
+  window: "the window",
+  aggregates: "the aggregates",
+};
+
+export function checkShape(dir: string, recorded: QueryShape, current: QueryShape): void {
+  for (const key of Object.keys(LABELS) as (keyof QueryShape)[]) {
+    if (JSON.stringify(recorded[key] ?? null) !== JSON.stringify(current[key] ?? null)) {
+      throw errors.incompatibleCheckpoint(dir, LABELS[key], recorded[key], current[key]);
+    }
+  }
+}

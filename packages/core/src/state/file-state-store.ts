@@ -1,0 +1,117 @@
+import type { CheckpointFileSystem } from "../checkpoint/file-system.js";
+import { parseJsonLine, splitVersioned } from "../checkpoint/metadata-log.js";
+import { errors } from "../errors.js";
+import { MemoryStateStore } from "./memory-state-store.js";
+import type { StateStore, StateStoreProvider } from "./state-store.js";
+
+/**
+ * State checkpointed as files under `state/<operatorId>/`, after Spark's HDFSBackedStateStore: every
+ * version `v` writes `<v>.delta` (the keys that batch changed), and every `snapshotInterval` versions
+ * also `<v>.snapshot` (all keys), so a restart reads one snapshot and a few deltas, never all history.
+ *
+ *     <v>.delta                      <v>.snapshot
+ *     v1                             v1
+ *     ["p","<key>",<value json>]     ["<key>",<value json>]
+ *     ["r","<key>"]                  ...
+ */
+export class FileStateStore<V> extends MemoryStateStore<V> {
+  private pending: { version: number; delta: string; snapshot?: string }[] = [];
+
+  constructor(
+    private readonly fs: CheckpointFileSystem,
+    private readonly dir: string,
+    version: number,
+    private readonly snapshotInterval: number,
+  ) {
+    super(version);
+  }
+
+  override commit(): number {
+    const lines = ["v1"];
+    for (const key of this.undo.keys()) {
+      lines.push(this.map.has(key) ? JSON.stringify(["p", key, this.map.get(key)]) : JSON.stringify(["r", key]));
+    }
+    const version = super.commit();
+    const snapshot = version % this.snapshotInterval === 0
+      ? ["v1", ...[...this.map].map((entry) => JSON.stringify(entry))].join("\n")
+      : undefined;
+    this.pending.push({ version, delta: lines.join("\n"), snapshot });
+    return version;
+  }
+
+  async persist(): Promise<void> {
+    await this.fs.mkdirs(this.dir);
+    for (const p of this.pending) {
+      await this.fs.writeAtomic(this.fs.join(this.dir, `${p.version}.delta`), p.delta);
+      if (p.snapshot !== undefined) await this.fs.writeAtomic(this.fs.join(this.dir, `${p.version}.snapshot`), p.snapshot);
+    }
+    this.pending = [];
+  }
+
+  async purge(minVersion: number): Promise<void> {
+    const files = await listVersions(this.fs, this.dir);
+    const base = Math.max(0, ...files.filter((f) => f.kind === "snapshot" && f.version <= minVersion).map((f) => f.version));
+    if (base === 0) return;
+    for (const f of files) {
+      if (f.version < base || (f.kind === "delta" && f.version === base)) await this.fs.remove(this.fs.join(this.dir, f.name));
+    }
+  }
+
+  /** Rebuilds version `version`: the newest snapshot at or before it, then the deltas after it. */
+  async load(version: number): Promise<this> {
+    if (version === 0) return this;
+    const files = await listVersions(this.fs, this.dir);
+    const base = Math.max(0, ...files.filter((f) => f.kind === "snapshot" && f.version <= version).map((f) => f.version));
+    if (base > 0) {
+      const file = this.fs.join(this.dir, `${base}.snapshot`);
+      for (const [key, value] of readLines(file, await this.fs.read(file))) this.map.set(key as string, value as V);
+    }
+    for (let v = base + 1; v <= version; v++) {
+      const file = this.fs.join(this.dir, `${v}.delta`);
+      const text = await this.fs.read(file);
+      if (text === undefined) throw errors.corruptCheckpoint(file, `missing: it is needed to rebuild state version ${version}`);
+      for (const [op, key, value] of readLines(file, text)) {
+        if (op === "p") this.map.set(key as string, value as V);
+        else if (op === "r") this.map.delete(key as string);
+        else throw errors.corruptCheckpoint(file, `unknown operation ${JSON.stringify(op)}`);
+      }
+    }
+    return this;
+  }
+}
+
+function readLines(file: string, text: string | undefined): unknown[][] {
+  if (text === undefined) throw errors.corruptCheckpoint(file, "missing");
+  try {
+    return splitVersioned(text, 1).filter((l) => l !== "").map((l) => {
+      const entry = parseJsonLine(l, "state entry");
+      if (!Array.isArray(entry)) throw new Error("state entry is not an array");
+      return entry;
+    });
+  } catch (e) {
+    throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function listVersions(fs: CheckpointFileSystem, dir: string) {
+  const out: { name: string; version: number; kind: "delta" | "snapshot" }[] = [];
+  for (const name of await fs.list(dir)) {
+    const m = /^(\d+)\.(delta|snapshot)$/.exec(name);
+    if (m) out.push({ name, version: Number(m[1]), kind: m[2] as "delta" | "snapshot" });
+  }
+  return out;
+}
+
+/** Opens file-backed stores under `<checkpoint>/state/<operatorId>`. */
+export class FileStateStoreProvider implements StateStoreProvider {
+  constructor(
+    private readonly fs: CheckpointFileSystem,
+    private readonly root: string,
+    private readonly snapshotInterval = 10,
+  ) {}
+
+  open<V>(operatorId: number, _name: string, version: number): Promise<StateStore<V>> {
+    const store = new FileStateStore<V>(this.fs, this.fs.join(this.root, String(operatorId)), version, this.snapshotInterval);
+    return store.load(version);
+  }
+}
