@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { runHarness } from "../scripts/crash-harness.js";
+
+describe("crash harness (short version; `pnpm crash-harness` runs 100+ kills)", () => {
+  it("kill -9 at random moments, 10 times: the sink holds exactly the uninterrupted run's rows", async () => {
+    const r = await runHarness(10, 3_000);
+    expect(r.kills).toBe(10);
+    expect(r.expectedRows).toBeGreaterThan(500);
+    expect({ duplicates: r.duplicates, missing: r.missing, unexpected: r.unexpected, batchesDiffering: r.batchesDiffering })
+      .toEqual({ duplicates: 0, missing: 0, unexpected: 0, batchesDiffering: 0 });
+    expect(r.committedRows).toBe(r.expectedRows);
+  }, 180_000);
+});
