@@ -27,8 +27,11 @@ export type { Trigger } from "./runtime/trigger.js";
 export type { WatermarkPolicy } from "./runtime/watermark-tracker.js";
 export { BatchContext } from "./runtime/micro-batch.js";
 export type { LateRecord, MalformedRecord, MicroBatch, Row, StateOperatorProgress } from "./runtime/micro-batch.js";
-// State
+// State and checkpoints
 export { MemoryStateStore, memoryStateStoreProvider } from "./state/memory-state-store.js";
+export { FileStateStore, FileStateStoreProvider } from "./state/file-state-store.js";
+export { nodeFileSystem } from "./checkpoint/node-file-system.js";
+export type { CheckpointFileSystem } from "./checkpoint/file-system.js";
 export type { ReadStateStore, StateStore, StateStoreProvider } from "./state/state-store.js";
 // Sources and sinks
 export { MemoryStream } from "./sources/memory-stream.js";
