@@ -3,7 +3,7 @@ import type { Offset } from "../sources/source.js";
 import { commitSerializer } from "./commit-log.js";
 import type { CommitMetadata } from "./commit-log.js";
 import type { CheckpointFileSystem } from "./file-system.js";
-import { FileMetadataLog } from "./metadata-log.js";
+import { FileMetadataLog, parseJsonLine, splitVersioned } from "./metadata-log.js";
 import { offsetSeqSerializer } from "./offset-seq-log.js";
 import type { OffsetSeq } from "./offset-seq-log.js";
 import { checkShape } from "./query-shape.js";
@@ -27,6 +27,7 @@ export const FRESH: Recovery = { nextBatchId: 0, watermarkMs: 0, operatorWaterma
  * A checkpoint directory:
  *
  *     metadata        {"id":"<query id>","shape":{...}}   — written once, checked on every start
+ *     sources/0/0     the source's initial offset: `v1` then JSON, fixed at the first start (as Spark)
  *     offsets/<N>     planned before batch N runs          (offset-seq-log.ts)
  *     commits/<N>     written after the sink committed N   (commit-log.ts)
  *     state/<op>/     operator state, deltas + snapshots   (state/file-state-store.ts)
@@ -115,6 +116,27 @@ export class Checkpoint {
     await this.offsets.purge(threshold);
     await this.commits.purge(threshold);
     return threshold;
+  }
+
+  /**
+   * The offset a new query starts from, recorded at its first start: a query that starts at "latest"
+   * and is restarted before its first batch must not skip what arrived in between.
+   */
+  async initialOffset(compute: () => Offset | Promise<Offset>): Promise<Offset> {
+    const file = this.fs.join(this.dir, "sources", "0", "0");
+    const text = await this.fs.read(file);
+    if (text !== undefined) {
+      try {
+        return parseJsonLine(splitVersioned(text, 1)[0], "initial offset");
+      } catch (e) {
+        throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+      }
+    }
+    const offset = await compute();
+    await this.fs.mkdirs(this.fs.join(this.dir, "sources", "0"));
+    await this.fs.writeAtomic(file, `v1
+${JSON.stringify(offset)}`);
+    return offset;
   }
 
   close(): Promise<void> {

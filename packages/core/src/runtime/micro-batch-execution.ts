@@ -104,10 +104,12 @@ export class MicroBatchExecution {
   private async run(): Promise<void> {
     const { source, trigger, recovery } = this.config;
     try {
+      await this.phase(source.description, "open", () => source.open?.());
       this.batchId = recovery.nextBatchId;
       this.watermark.restore(recovery.watermarkMs, recovery.operatorWatermarks);
+      const initial = () => this.phase(source.description, "initialOffset", () => source.initialOffset());
       this.committed = recovery.committedOffset ?? recovery.pending?.start
-        ?? await this.phase(source.description, "initialOffset", () => source.initialOffset());
+        ?? await (this.config.checkpoint ? this.config.checkpoint.initialOffset(initial) : initial());
       // Only the default trigger reacts to new data at once; processingTime keeps its cadence.
       if (trigger.kind === "default") this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
       if (trigger.kind === "once") {

@@ -27,6 +27,11 @@ export interface Source<Row extends object = Record<string, unknown>, O extends 
   readonly identity?: string;
   /** Columns of the rows this source produces. */
   readonly fields: Fields;
+  /**
+   * Called once when a query starts using this source (connect, start consumers). Each `open` is
+   * matched by one `stop`, so a source shared by several queries can count its users.
+   */
+  open?(): void | Promise<void>;
   /** Offset before any data, for a query that has never run. */
   initialOffset(): O | Promise<O>;
   /** Newest offset available, at most `limit` past `start`. */

@@ -1,0 +1,41 @@
+import { SkpError } from "@skp/core";
+
+/** Errors of the Kafka source, each naming the topic, partition or option at fault and what to do. */
+export const kafkaErrors = {
+  noTopics: () =>
+    new SkpError("KAFKA_NO_TOPIC", 'kafkaSource needs a topic: pass { topic: "events" } or { topics: ["a", "b"] }.'),
+  noBrokers: () =>
+    new SkpError("KAFKA_NO_BROKERS", 'kafkaSource needs { brokers: ["host:9092"] } or an existing KafkaJS-compatible { client }.'),
+  unreachable: (brokers: string, cause: unknown) =>
+    new SkpError(
+      "KAFKA_UNREACHABLE",
+      `Kafka at ${brokers} is unreachable after retrying: ${cause instanceof Error ? cause.message : String(cause)}. Check the brokers option and that Kafka is running.`,
+      { cause },
+    ),
+  unknownTopic: (topic: string) =>
+    new SkpError("KAFKA_UNKNOWN_TOPIC", `Topic "${topic}" does not exist (or has no partitions). Create it first (e.g. with 3 partitions).`),
+  badStartingOffsets: (value: unknown) =>
+    new SkpError(
+      "KAFKA_BAD_OPTION",
+      `Invalid startingOffsets ${JSON.stringify(value)}: use "earliest", "latest", or { "<topic>": { "<partition>": <offset> } } (-2 = earliest, -1 = latest).`,
+    ),
+  badOption: (option: string, value: unknown, expected: string) =>
+    new SkpError("KAFKA_BAD_OPTION", `kafkaSource option "${option}" has invalid value ${JSON.stringify(value)}: expected ${expected}.`),
+  dataLoss: (topic: string, partition: number, from: number, available: number) =>
+    new SkpError(
+      "KAFKA_DATA_LOSS",
+      `Partition ${topic}-${partition}: offsets ${from}..${available - 1} are no longer available (earliest is now ${available}; deleted by retention or the topic was recreated). ` +
+        "Set failOnDataLoss: false to skip missing offsets (they are counted in progress metrics).",
+    ),
+  offsetsWentBack: (topic: string, partition: number, from: number, latest: number) =>
+    new SkpError(
+      "KAFKA_DATA_LOSS",
+      `Partition ${topic}-${partition}: the checkpoint is at offset ${from} but the partition ends at ${latest}; was the topic deleted and recreated? ` +
+        "Set failOnDataLoss: false to continue from the partition's current offsets.",
+    ),
+  fetchStalled: (topic: string, partition: number, at: number, end: number, ms: number) =>
+    new SkpError(
+      "KAFKA_FETCH_TIMEOUT",
+      `Reading ${topic}-${partition} made no progress for ${ms} ms at offset ${at} (needed up to ${end - 1}). Is the broker reachable?`,
+    ),
+};

@@ -1,0 +1,219 @@
+import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import type { Admin, KafkaConfig } from "kafkajs";
+import { any, binary, int, long, string, timestamp } from "@skp/core";
+import type { ReadLimit, Source } from "@skp/core";
+import { kafkaErrors } from "./errors.js";
+import { capOffsets, carryOver, forEachPartition, get, limitOffsets, ranges, set } from "./offsets.js";
+import type { KafkaOffsets } from "./offsets.js";
+import { GroupMember } from "./group-member.js";
+import { RangeReader } from "./range-reader.js";
+import type { KafkaRow } from "./range-reader.js";
+
+export interface KafkaSourceOptions {
+  /** Bootstrap brokers, e.g. `["localhost:9092"]`. Or pass `client`. */
+  brokers?: string[];
+  /** An existing KafkaJS-compatible client (kafkajs `new Kafka(...)`, or Confluent's KafkaJS-compatible one). */
+  client?: Kafka;
+  /** Topic to read; or `topics` for several. */
+  topic?: string;
+  topics?: string[];
+  /**
+   * Where a NEW query starts (a query with a checkpoint resumes from it instead): `"earliest"`,
+   * `"latest"` (default, as Spark), or per partition `{ "events": { "0": 42, "1": -2 } }` (-2 earliest, -1 latest).
+   */
+  startingOffsets?: "earliest" | "latest" | KafkaOffsets;
+  /** At most this many offsets per batch, split across partitions by backlog. */
+  maxOffsetsPerTrigger?: number;
+  /** Fail when offsets to read were deleted (retention) or went back. Default true; false skips and counts them. */
+  failOnDataLoss?: boolean;
+  /** Consumer group that receives the committed offsets after each batch, so lag tools see progress. */
+  groupId?: string;
+  /** Client id for brokers' logs and quotas. Default `skp`. */
+  clientId?: string;
+  /** Connection retries before a clear error (exponential backoff from 300 ms). Default 5. */
+  retries?: number;
+  /** A partition read that makes no progress for this long fails the batch. Default 30 s. */
+  fetchTimeoutMs?: number;
+  /** kafkajs log level. Default `"error"`. */
+  logLevel?: "nothing" | "error" | "warn" | "info" | "debug";
+}
+
+const LOG_LEVELS = { nothing: kafkaLogLevel.NOTHING, error: kafkaLogLevel.ERROR, warn: kafkaLogLevel.WARN, info: kafkaLogLevel.INFO, debug: kafkaLogLevel.DEBUG };
+
+/** Partition watermarks: `low` is the earliest offset still stored, `high` the next offset to be written. */
+type Watermarks = Map<string, { low: number; high: number }>;
+
+/**
+ * Reads Kafka topics as a streaming source, Spark-style: rows `{ key, value, topic, partition, offset,
+ * timestamp, headers }`; offsets live in the skp checkpoint (the source of truth), any planned range is
+ * replayed exactly, and committed offsets are also reported to `groupId` for lag tools.
+ *
+ * @example
+ * readStream(kafkaSource({ brokers: ["localhost:9092"], topic: "events" })).parseJson(schema)
+ */
+export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, KafkaOffsets> {
+  const topics = [...(options.topics ?? []), ...(options.topic ? [options.topic] : [])];
+  if (topics.length === 0) throw kafkaErrors.noTopics();
+  if (!options.client && !options.brokers?.length) throw kafkaErrors.noBrokers();
+  const { startingOffsets = "latest", maxOffsetsPerTrigger, failOnDataLoss = true, groupId, retries = 5, fetchTimeoutMs = 30_000 } = options;
+  if (maxOffsetsPerTrigger !== undefined && !(Number.isInteger(maxOffsetsPerTrigger) && maxOffsetsPerTrigger > 0)) {
+    throw kafkaErrors.badOption("maxOffsetsPerTrigger", maxOffsetsPerTrigger, "a positive integer");
+  }
+  if (typeof startingOffsets !== "string" ? typeof startingOffsets !== "object" || startingOffsets === null : !["earliest", "latest"].includes(startingOffsets)) {
+    throw kafkaErrors.badStartingOffsets(startingOffsets);
+  }
+  const where = options.brokers?.join(",") ?? "the given client";
+  const config: KafkaConfig = {
+    clientId: options.clientId ?? "skp",
+    brokers: options.brokers ?? [],
+    logLevel: LOG_LEVELS[options.logLevel ?? "error"],
+    retry: { retries, initialRetryTime: 300 },
+  };
+  const kafka = options.client ?? new Kafka(config);
+
+  let admin: Admin | undefined;
+  let reader: RangeReader | undefined;
+  let member: GroupMember | undefined;
+  let users = 0;
+  let opening: Promise<void> | undefined;
+  let readLock: Promise<unknown> = Promise.resolve();
+  let lastWatermarks: Watermarks = new Map();
+  const metrics = { dataLossOffsets: 0, groupCommitFailures: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0 };
+
+  async function connect(): Promise<void> {
+    try {
+      admin = kafka.admin({ retry: { retries, initialRetryTime: 300 } });
+      await admin.connect();
+      // Listing (unlike a metadata request for one topic) never auto-creates a topic on the broker.
+      const existing = new Set(await admin.listTopics());
+      for (const topic of topics) if (!existing.has(topic)) throw kafkaErrors.unknownTopic(topic);
+      await watermarks();
+      reader = new RangeReader(kafka, topics, `skp-reader-${crypto.randomUUID()}`, fetchTimeoutMs);
+      member = groupId ? new GroupMember(kafka, topics, groupId) : undefined;
+      await Promise.all([reader.start(), member?.start()]);
+    } catch (e) {
+      await reader?.stop();
+      await member?.stop();
+      await admin?.disconnect().catch(() => {});
+      admin = undefined;
+      if ((e as { code?: string }).code?.startsWith("KAFKA_")) throw e;
+      throw kafkaErrors.unreachable(where, e);
+    }
+  }
+
+  async function watermarks(): Promise<Watermarks> {
+    const out: Watermarks = new Map();
+    for (const topic of topics) {
+      let parts: { partition: number; high: string; low: string }[];
+      try {
+        parts = await admin!.fetchTopicOffsets(topic);
+      } catch (e) {
+        if ((e as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") throw kafkaErrors.unknownTopic(topic);
+        throw e;
+      }
+      if (parts.length === 0) throw kafkaErrors.unknownTopic(topic);
+      for (const p of parts) out.set(`${topic}:${p.partition}`, { low: Number(p.low), high: Number(p.high) });
+    }
+    lastWatermarks = out;
+    return out;
+  }
+
+  const asOffsets = (w: Watermarks, pick: "low" | "high"): KafkaOffsets => {
+    const out: KafkaOffsets = {};
+    for (const [key, v] of w) {
+      const i = key.lastIndexOf(":");
+      set(out, key.slice(0, i), Number(key.slice(i + 1)), v[pick]);
+    }
+    return out;
+  };
+  const earliest = (topic: string, partition: number) => lastWatermarks.get(`${topic}:${partition}`)?.low ?? 0;
+
+  return {
+    description: `KafkaSource[${topics.join(",")}]`,
+    identity: `KafkaSource[${[...topics].sort().join(",")}]`,
+    fields: {
+      key: binary().nullable(), value: binary().nullable(), topic: string(), partition: int(),
+      offset: long(), timestamp: timestamp(), headers: any(),
+    },
+
+    async open() {
+      users++;
+      await (opening ??= connect().catch((e) => { opening = undefined; throw e; }));
+    },
+
+    async initialOffset(): Promise<KafkaOffsets> {
+      const w = await watermarks();
+      if (startingOffsets === "earliest") return asOffsets(w, "low");
+      if (startingOffsets === "latest") return asOffsets(w, "high");
+      const out = asOffsets(w, "low");
+      forEachPartition(startingOffsets, (topic, partition, offset) => {
+        const wm = w.get(`${topic}:${partition}`);
+        if (!wm) throw kafkaErrors.badStartingOffsets(startingOffsets);
+        set(out, topic, partition, offset === -2 ? wm.low : offset === -1 ? wm.high : offset);
+      });
+      return out;
+    },
+
+    async latestOffset(start: KafkaOffsets, limit: ReadLimit): Promise<KafkaOffsets> {
+      const w = await watermarks();
+      const highs = asOffsets(w, "high");
+      forEachPartition(start, (topic, partition, from) => {
+        const high = get(highs, topic, partition);
+        if (high !== undefined && high < from && failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
+      });
+      const max = Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);
+      let end = limitOffsets(start, highs, Number.isFinite(max) ? max : undefined, earliest);
+      end = capOffsets(end, limit.upTo as KafkaOffsets | undefined, start, earliest);
+      end = carryOver(start, end);
+      let behind = 0, worst = 0, n = 0;
+      forEachPartition(end, (topic, partition, offset) => {
+        const lag = Math.max(0, (get(highs, topic, partition) ?? offset) - offset);
+        behind += lag; worst = Math.max(worst, lag); n++;
+      });
+      metrics.avgOffsetsBehindLatest = n ? behind / n : 0;
+      metrics.maxOffsetsBehindLatest = worst;
+      return end;
+    },
+
+    async getBatch(start: KafkaOffsets, end: KafkaOffsets): Promise<KafkaRow[]> {
+      const w = await watermarks();
+      const plan = ranges(start, end, earliest);
+      for (const r of plan) {
+        const low = w.get(`${r.topic}:${r.partition}`)?.low ?? 0;
+        if (r.from < low) {
+          if (failOnDataLoss) throw kafkaErrors.dataLoss(r.topic, r.partition, r.from, low);
+          metrics.dataLossOffsets += Math.min(low, r.until) - r.from;
+          r.from = Math.min(low, r.until);
+        }
+      }
+      const todo = plan.filter((r) => r.until > r.from);
+      // One read at a time: several queries may share this source.
+      const result = readLock.then(() => reader!.read(todo));
+      readLock = result.catch(() => {});
+      return result;
+    },
+
+    async commit(end: KafkaOffsets): Promise<void> {
+      if (!member) return;
+      const offsets: { topic: string; partition: number; offset: string }[] = [];
+      forEachPartition(end, (topic, partition, offset) => offsets.push({ topic, partition, offset: String(offset) }));
+      try {
+        await member.commit(offsets);
+      } catch {
+        // Lag reporting only: the checkpoint stays the source of truth, so a failed report never fails a batch.
+        metrics.groupCommitFailures++;
+      }
+    },
+
+    async stop(): Promise<void> {
+      users = Math.max(0, users - 1);
+      if (users > 0) return;
+      const r = reader, a = admin, m = member;
+      reader = undefined; admin = undefined; member = undefined; opening = undefined;
+      await Promise.all([r?.stop(), m?.stop()]);
+      await a?.disconnect().catch(() => {});
+    },
+
+    metrics: () => ({ ...metrics }),
+  };
+}
