@@ -4,6 +4,8 @@
  * and zero missing rows.
  *
  *   node --import tsx scripts/crash-harness.ts [kills=100] [rows=20000]
+ *
+ * `runHarness` is reusable with any child script (the Kafka source's tests use their own).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from "node:fs";
@@ -12,7 +14,19 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CHILD = join(here, "crash-child.ts");
+
+export interface HarnessOptions {
+  /** SIGKILLs to deliver. */
+  kills: number;
+  /** The child script: runs a checkpointed query in `<workDir>` (argv[2]), prints "ready" once started,
+   *  writes one file per committed batch under `<workDir>/out`, and `<workDir>/DONE` when finished. */
+  child: string;
+  /** Extra arguments after the work directory. */
+  args: string[];
+  /** Longest kill delay after "ready", ms. Default 150. */
+  maxKillDelayMs?: number;
+  log?: (line: string) => void;
+}
 
 export interface HarnessResult {
   kills: number;
@@ -30,9 +44,9 @@ export interface HarnessResult {
 }
 
 /** Runs the child once; kills it after `killAfterMs` (from spawn, or from "ready" when `afterReady`). */
-function runChild(workDir: string, rows: number, kill?: { ms: number; afterReady: boolean }): Promise<"done" | "killed"> {
+function runChild(o: HarnessOptions, workDir: string, kill?: { ms: number; afterReady: boolean }): Promise<"done" | "killed"> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, workDir, String(rows)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", o.child, workDir, ...o.args], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     let timer: NodeJS.Timeout | undefined;
     const arm = () => { if (kill) timer = setTimeout(() => child.kill("SIGKILL"), kill.ms); };
@@ -57,12 +71,13 @@ function readOutput(workDir: string): Map<string, string> {
   return batches;
 }
 
-export async function runHarness(kills = 100, rows = 20_000, log: (s: string) => void = () => {}): Promise<HarnessResult> {
+export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
+  const { kills, maxKillDelayMs = 150, log = () => {} } = o;
   const t0 = Date.now();
   const base = mkdtempSync(join(tmpdir(), "skp-crash-"));
   try {
     const reference = join(base, "reference");
-    await runChild(reference, rows);
+    await runChild(o, reference);
     const expected = readOutput(reference);
 
     const work = join(base, "crashed");
@@ -73,8 +88,8 @@ export async function runHarness(kills = 100, rows = 20_000, log: (s: string) =>
     for (;;) {
       const wantKill = killed < kills;
       // Mostly mid-run (0–150 ms after the query started), sometimes during start-up or recovery itself.
-      const kill = wantKill ? (rand() < 0.8 ? { ms: Math.floor(rand() * 150), afterReady: true } : { ms: 50 + Math.floor(rand() * 400), afterReady: false }) : undefined;
-      const outcome = await runChild(work, rows, kill);
+      const kill = wantKill ? (rand() < 0.8 ? { ms: Math.floor(rand() * maxKillDelayMs), afterReady: true } : { ms: 50 + Math.floor(rand() * 400), afterReady: false }) : undefined;
+      const outcome = await runChild(o, work, kill);
       restarts++;
       if (outcome === "killed") {
         // Each run gets killed or finishes; either way the next start recovers from the checkpoint.
@@ -129,7 +144,7 @@ function compare(expected: Map<string, string>, actual: Map<string, string>) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const kills = Number(process.argv[2] ?? 100);
   const rows = Number(process.argv[3] ?? 20_000);
-  const r = await runHarness(kills, rows, (s) => console.log(s));
+  const r = await runHarness({ kills, child: join(here, "crash-child.ts"), args: [String(rows)], log: (s) => console.log(s) });
   console.log(JSON.stringify(r, null, 2));
   if (r.duplicates || r.missing || r.unexpected || r.batchesDiffering) process.exit(1);
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import { runHarness } from "../scripts/crash-harness.js";
 
 describe("crash harness (short version; `pnpm crash-harness` runs 100+ kills)", () => {
   it("kill -9 at random moments, 10 times: the sink holds exactly the uninterrupted run's rows", async () => {
-    const r = await runHarness(10, 3_000);
+    const child = fileURLToPath(new URL("../scripts/crash-child.ts", import.meta.url));
+    const r = await runHarness({ kills: 10, child, args: ["3000"] });
     expect(r.kills).toBe(10);
     expect(r.expectedRows).toBeGreaterThan(500);
     expect({ duplicates: r.duplicates, missing: r.missing, unexpected: r.unexpected, batchesDiffering: r.batchesDiffering })

@@ -35,6 +35,22 @@ describe("triggers", () => {
     expect(sink.rows).toEqual(rows(10));
   });
 
+  it("availableNow asks for the unbounded end, so a source's own per-batch limit does not end the run early", async () => {
+    const total = 7;
+    const source = {
+      description: "Limited", fields: { value: long() },
+      initialOffset: () => 0,
+      latestOffset: (start: number, limit: { unbounded?: boolean }) => (limit.unbounded ? total : Math.min(total, start + 2)),
+      getBatch: (start: number, end: number) => Array.from({ length: end - start }, (_, i) => ({ value: start + i })),
+      commit() {}, stop() {},
+    };
+    const sink = memorySink();
+    const q = await readStream(source).writeStream.trigger({ availableNow: true }).format(sink).start();
+    await q.awaitTermination();
+    expect(q.recentProgress.map((p) => p.numInputRows)).toEqual([2, 2, 2, 1]);
+    expect(sink.rows).toHaveLength(7);
+  });
+
   it("processingTime: batches start on the interval, however often data arrives", async () => {
     const input = new MemoryStream(struct({ value: long() }));
     const sink = memorySink();

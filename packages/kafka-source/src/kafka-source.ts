@@ -161,7 +161,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
         const high = get(highs, topic, partition);
         if (high !== undefined && high < from && failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
       });
-      const max = Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);
+      const max = limit.unbounded ? Infinity : Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);
       let end = limitOffsets(start, highs, Number.isFinite(max) ? max : undefined, earliest);
       end = capOffsets(end, limit.upTo as KafkaOffsets | undefined, start, earliest);
       end = carryOver(start, end);

@@ -118,7 +118,7 @@ export class MicroBatchExecution {
         if (recovery.pending) await this.replay(recovery.pending);
         else await this.runTrigger(undefined);
       } else if (trigger.kind === "availableNow") {
-        const target = await this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, {}));
+        const target = await this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, { unbounded: true }));
         this.markReady();
         if (recovery.pending) await this.replay(recovery.pending);
         while (!this.stopRequested && (await this.runTrigger(target))) { /* until caught up and no batch is due */ }

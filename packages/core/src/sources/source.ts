@@ -11,6 +11,8 @@ export interface ReadLimit {
    * to process exactly the data available when the query started, even while more arrives.
    */
   readonly upTo?: Offset;
+  /** Ignore the source's own per-batch limit: the runtime is asking where the data ends (availableNow). */
+  readonly unbounded?: boolean;
 }
 
 /**
