@@ -78,6 +78,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   let opening: Promise<void> | undefined;
   let readLock: Promise<unknown> = Promise.resolve();
   let lastWatermarks: Watermarks = new Map();
+  let lastWatermarksAt = 0;
   const metrics = { dataLossOffsets: 0, groupCommitFailures: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0 };
 
   async function connect(): Promise<void> {
@@ -115,6 +116,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       for (const p of parts) out.set(`${topic}:${p.partition}`, { low: Number(p.low), high: Number(p.high) });
     }
     lastWatermarks = out;
+    lastWatermarksAt = Date.now();
     return out;
   }
 
@@ -176,7 +178,8 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     },
 
     async getBatch(start: KafkaOffsets, end: KafkaOffsets): Promise<KafkaRow[]> {
-      const w = await watermarks();
+      // Low watermarks move only with retention: the ones latestOffset just fetched are fresh enough.
+      const w = Date.now() - lastWatermarksAt < 1_000 ? lastWatermarks : await watermarks();
       const plan = ranges(start, end, earliest);
       for (const r of plan) {
         const low = w.get(`${r.topic}:${r.partition}`)?.low ?? 0;

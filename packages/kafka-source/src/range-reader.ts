@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
 import { kafkaErrors } from "./errors.js";
 import type { PartitionRange } from "./offsets.js";
 
@@ -39,7 +39,7 @@ export class RangeReader {
 
   async start(): Promise<void> {
     // Short fetch waits: a long-poll on paused partitions would delay every read and the final disconnect.
-    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, retry: { retries: 8 } });
+    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 20, maxBytesPerPartition: 8 << 20, maxBytes: 64 << 20, retry: { retries: 8 } });
     this.consumer = consumer;
     await consumer.connect();
     for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: true });
@@ -104,9 +104,7 @@ export class RangeReader {
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       if (offset < p.cursor || offset >= p.range.until) continue;
-      const headers: Record<string, string | null> = {};
-      for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = v == null ? null : v.toString();
-      p.rows.push({ key: m.key ?? null, value: m.value ?? null, topic: batch.topic, partition: batch.partition, offset, timestamp: Number(m.timestamp), headers });
+      p.rows.push({ key: m.key ?? null, value: m.value ?? null, topic: batch.topic, partition: batch.partition, offset, timestamp: Number(m.timestamp), headers: decodeHeaders(m.headers) });
       p.cursor = offset + 1;
     }
     // Offsets may have gaps (compaction, transaction markers): a fetch that started at or before our
@@ -119,4 +117,17 @@ export class RangeReader {
       this.wake?.();
     }
   }
+}
+
+const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
+
+/** Header values as strings; most messages have none, and those share one frozen empty object. */
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string | null> {
+  if (!headers) return NO_HEADERS;
+  let out: Record<string, string | null> | undefined;
+  for (const k in headers) {
+    const v = headers[k];
+    (out ??= {})[k] = v == null ? null : Array.isArray(v) ? v.map(String).join(",") : v.toString();
+  }
+  return out ?? NO_HEADERS;
 }
