@@ -1,0 +1,89 @@
+import { join, dirname } from "node:path";
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import { exists, rename, rm, syncDir, writeDurable } from "./file-io.js";
+import { committedFiles } from "./manifest.js";
+import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
+import type { SchemaElement } from "./parquet-schema.js";
+import { encodeColumns } from "./write-file.js";
+import type { Codec } from "./write-file.js";
+
+export interface CompactionOptions {
+  /** Run automatically after every this many batches. Default 10. */
+  everyBatches?: number;
+  /** Compact a partition once it has at least this many small files. Default 8. */
+  minFiles?: number;
+  /** Files with fewer rows than this are small. Default: half of targetFileRows. */
+  smallFileRows?: number;
+}
+
+export interface CompactionSummary {
+  partitions: number;
+  filesBefore: number;
+  filesAfter: number;
+}
+
+/**
+ * Merges each partition directory's small committed files into one, crash-safely: write the merged
+ * file hidden, log the intent, rename it into place, delete the inputs, log the result. A crash is
+ * finished (output in place) or undone (output not yet in place) on restart, so every row stays in
+ * exactly one committed file.
+ */
+export async function compactPartitions(root: string, log: SinkLog, options: CompactionOptions, codec: Codec, ext: string): Promise<CompactionSummary> {
+  const { minFiles = 8, smallFileRows = 500_000 } = options;
+  const byDir = new Map<string, FileEntry[]>();
+  for (const f of await committedFiles(root)) {
+    const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "";
+    if (f.rows >= smallFileRows) continue;
+    let list = byDir.get(dir);
+    if (!list) byDir.set(dir, (list = []));
+    list.push(f);
+  }
+  const summary: CompactionSummary = { partitions: 0, filesBefore: 0, filesAfter: 0 };
+  let next = Math.max(0, ...(await log.compactionIds()).done.map((id) => id + 1));
+  for (const [dir, files] of byDir) {
+    if (files.length < minFiles) continue;
+    const merged = await mergeFiles(root, files);
+    if (!merged) continue; // files with different schemas: leave them alone
+    const id = next++;
+    const name = `part-c${String(id).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
+    const output: FileEntry = { path: dir ? `${dir}/${name}` : name, rows: merged.rows };
+    const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
+    await writeDurable(join(root, tmp), encodeColumns(merged.columns, merged.elements, codec));
+    const inputs = files.map((f) => f.path);
+    await log.write(`.compact-${id}.pending`, { v: 1, inputs, output } satisfies CompactionRecord);
+    // Rename then unlink, back to back: a reader listing in between could see both, never neither.
+    await rename(join(root, tmp), join(root, output.path));
+    for (const input of inputs) await rm(join(root, input), { force: true });
+    syncDir(dirname(join(root, output.path)));
+    await log.write(`compact-${id}`, { v: 1, inputs, output } satisfies CompactionRecord);
+    await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
+    summary.partitions++;
+    summary.filesBefore += files.length;
+    summary.filesAfter++;
+  }
+  return summary;
+}
+
+async function mergeFiles(root: string, files: readonly FileEntry[]) {
+  let elements: SchemaElement[] | undefined;
+  let signature: string | undefined;
+  const columns: { name: string; data: unknown[] }[] = [];
+  let rows = 0;
+  for (const f of files) {
+    const file = await asyncBufferFromFile(join(root, f.path));
+    const meta = await parquetMetadataAsync(file);
+    const own = meta.schema.slice(1) as unknown as SchemaElement[];
+    const sig = JSON.stringify(own.map((e) => [e.name, e.type, e.converted_type, e.repetition_type]));
+    if (signature === undefined) {
+      signature = sig;
+      elements = own.map((e) => ({ ...e }));
+      for (const e of own) columns.push({ name: e.name, data: [] });
+    } else if (sig !== signature) return undefined;
+    // Raw values: INT64 stays bigint and timestamps stay Date, which the writer takes back as they are.
+    const objects = await parquetReadObjects({ file, metadata: meta, utf8: true });
+    for (const o of objects) for (const c of columns) c.data.push((o as Record<string, unknown>)[c.name] ?? null);
+    rows += objects.length;
+  }
+  if (!(await exists(root))) return undefined;
+  return { elements: elements!, columns, rows };
+}

@@ -1,0 +1,19 @@
+import { SkpError } from "@skp/core";
+
+/** Errors of the Parquet sink, each naming the path, column or option at fault and what to do. */
+export const parquetErrors = {
+  badOption: (option: string, value: unknown, expected: string) =>
+    new SkpError("PARQUET_BAD_OPTION", `parquetSink option "${option}" has invalid value ${JSON.stringify(value)}: expected ${expected}.`),
+  unknownPartitionColumn: (column: string, available: readonly string[]) =>
+    new SkpError("PARQUET_BAD_OPTION", `partitionBy column "${column}" is not in the query output; available columns: ${available.map((c) => `"${c}"`).join(", ")}.`),
+  onlyAppend: (mode: string) =>
+    new SkpError("PARQUET_OUTPUT_MODE", `The Parquet sink supports output mode "append" only (as Spark's file sink), not "${mode}": files are never rewritten.`),
+  writeFailed: (path: string, batchId: number, cause: unknown) =>
+    new SkpError(
+      "PARQUET_WRITE_FAILED",
+      `Writing batch ${batchId} under ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}. Nothing of the batch is visible; it is retried when the query restarts.`,
+      { cause },
+    ),
+  corruptMetadata: (file: string, problem: string) =>
+    new SkpError("PARQUET_CORRUPT_METADATA", `Sink metadata file ${file} cannot be read: ${problem}. Restore it or write to a new path.`),
+};

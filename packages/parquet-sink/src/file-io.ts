@@ -1,0 +1,76 @@
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+/** The Parquet sink's only contact with the file system (node:fs), kept in one file. */
+
+/** Writes bytes to `file` and fsyncs it. */
+export async function writeDurable(file: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const handle = await open(file, "w");
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Atomic replace: hidden temp file, fsync, rename, fsync of the directory. */
+export async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = join(dirname(file), `.${file.slice(dirname(file).length + 1)}.${process.pid}.tmp`);
+  await writeDurable(tmp, data);
+  await rename(tmp, file);
+  syncDir(dirname(file));
+}
+
+/** Makes renames and unlinks in `dir` durable. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function list(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+}
+
+/** Every file below `dir` (relative paths), skipping directories whose name starts with `skip`. */
+export async function walk(dir: string, skip: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true }).catch(() => [])) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith(skip)) out.push(...(await walk(dir, skip, rel)));
+    } else out.push(rel);
+  }
+  return out;
+}
+
+export { mkdir, readFile, rename, rm };

@@ -1,0 +1,178 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { join, dirname } from "node:path";
+import type { BatchInfo, Fields, Sink } from "@skp/core";
+import { compactPartitions } from "./compaction.js";
+import type { CompactionOptions, CompactionSummary } from "./compaction.js";
+import { parquetErrors } from "./errors.js";
+import { exists, mkdir, rename, rm, syncDir, walk, writeDurable } from "./file-io.js";
+import { METADATA_DIR, SinkLog } from "./manifest.js";
+import type { BatchManifest, CompactionRecord, FileEntry } from "./manifest.js";
+import { planColumns } from "./parquet-schema.js";
+import type { ColumnPlan, TimestampUnit } from "./parquet-schema.js";
+import { partitionSegment } from "./partition-path.js";
+import { encodeRows } from "./write-file.js";
+import type { Codec } from "./write-file.js";
+
+export interface ParquetSinkOptions {
+  /** Output directory (created if missing). */
+  path: string;
+  /** Hive-style partition columns: `id=3/` directories; the column lives in the directory name only. */
+  partitionBy?: string[];
+  /** `"snappy"` (default) or `"uncompressed"`: the codecs hyparquet-writer ships. */
+  compression?: "snappy" | "uncompressed";
+  /** Rows per row group. Default: hyparquet-writer's (1,000 for the first, then 100,000). */
+  rowGroupSize?: number;
+  /** At most this many rows per file; larger partitions of a batch are split. Default 1,000,000. */
+  targetFileRows?: number;
+  /** Timestamp precision in the files. Default `"millis"` (INT64 TIMESTAMP(MILLIS, UTC)). */
+  timestampUnit?: TimestampUnit;
+  /**
+   * Merge each partition's small files every `everyBatches` batches (default 10) once it has at least
+   * `minFiles` (default 8) files under `smallFileRows` rows (default targetFileRows / 2). `false` turns it off;
+   * `sink.compact()` runs it on demand.
+   */
+  compaction?: false | CompactionOptions;
+}
+
+export interface ParquetSink extends Sink<Record<string, unknown>> {
+  readonly path: string;
+  /** Merges small committed files now; exactly-once across crashes. */
+  compact(): Promise<CompactionSummary>;
+}
+
+/**
+ * Writes each micro-batch as Parquet files under `path`, laid out like Spark's file sink:
+ * `<path>/<col>=<value>/part-<batch>-<uuid>.snappy.parquet` and `<path>/_skp_metadata/<batch>`.
+ * Files are written under hidden names (`.part-...tmp`, skipped by pandas, pyarrow, DuckDB and Spark)
+ * and renamed into place at commit; a batch id already committed is skipped; leftovers of a crashed
+ * batch are rolled forward or removed on restart. Output mode: append.
+ *
+ * @example
+ * events.writeStream.format(parquetSink({ path: "out/run_1", partitionBy: ["id"] }))
+ *   .option("checkpointLocation", "out/run_1/_chk").start()
+ */
+export function parquetSink(options: ParquetSinkOptions): ParquetSink {
+  const { path, partitionBy = [], compression = "snappy", rowGroupSize, targetFileRows = 1_000_000, timestampUnit = "millis" } = options;
+  if (typeof path !== "string" || path === "") throw parquetErrors.badOption("path", path, "a directory path");
+  if (!["snappy", "uncompressed"].includes(compression)) throw parquetErrors.badOption("compression", compression, '"snappy" or "uncompressed" (what hyparquet-writer ships)');
+  if (!(Number.isInteger(targetFileRows) && targetFileRows > 0)) throw parquetErrors.badOption("targetFileRows", targetFileRows, "a positive integer");
+  if (!["millis", "micros"].includes(timestampUnit)) throw parquetErrors.badOption("timestampUnit", timestampUnit, '"millis" or "micros"');
+  const compaction: CompactionOptions | false = options.compaction === false ? false : { everyBatches: 10, minFiles: 8, smallFileRows: Math.ceil(targetFileRows / 2), ...options.compaction };
+  const codec: Codec = compression === "snappy" ? "SNAPPY" : "UNCOMPRESSED";
+  const ext = compression === "snappy" ? "snappy.parquet" : "parquet";
+  const log = new SinkLog(path);
+  let lastCommitted = -1;
+  let initialized: Promise<void> | undefined;
+  let plan: { key: string; columns: ColumnPlan[] } | undefined;
+
+  const init = () => (initialized ??= (async () => {
+    await mkdir(log.dir, { recursive: true });
+    await recover(path, log);
+    const ids = await log.batchIds();
+    lastCommitted = ids.length ? ids[ids.length - 1]! : -1;
+  })().catch((e) => { initialized = undefined; throw e; }));
+
+  const columnsFor = (fields: Fields) => {
+    const key = JSON.stringify(Object.entries(fields).map(([k, t]) => [k, String(t)]));
+    if (plan?.key !== key) {
+      for (const c of partitionBy) if (!(c in fields)) throw parquetErrors.unknownPartitionColumn(c, Object.keys(fields));
+      plan = { key, columns: planColumns(fields, partitionBy, timestampUnit) };
+    }
+    return plan.columns;
+  };
+
+  async function writeBatch(batchId: number, rows: readonly Record<string, unknown>[], fields: Fields): Promise<void> {
+    const columns = columnsFor(fields);
+    const groups = new Map<string, Record<string, unknown>[]>();
+    for (const row of rows) {
+      let dir = "";
+      for (const c of partitionBy) dir += (dir ? "/" : "") + partitionSegment(c, row[c], fields[c]!.kind);
+      let list = groups.get(dir);
+      if (!list) groups.set(dir, (list = []));
+      list.push(row);
+    }
+    const files: FileEntry[] = [];
+    try {
+      for (const [dir, groupRows] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        for (let i = 0; i < groupRows.length; i += targetFileRows) {
+          const chunk = groupRows.slice(i, i + targetFileRows);
+          const name = `part-${String(batchId).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
+          const rel = dir ? `${dir}/${name}` : name;
+          const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
+          files.push({ path: rel, tmp, rows: chunk.length });
+          await writeDurable(join(path, tmp), encodeRows(chunk, columns, codec, rowGroupSize));
+          await yieldToEventLoop(); // encoding is synchronous: let other work run between files
+        }
+      }
+      // Intent first, then the renames, then the commit record: a crash anywhere is rolled forward on restart.
+      await log.write(`.${batchId}.pending`, { v: 1, files } satisfies BatchManifest);
+      await publish(path, files);
+      await log.write(String(batchId), { v: 1, files: files.map(({ path: p, rows: n }) => ({ path: p, rows: n })) } satisfies BatchManifest);
+      await rm(join(log.dir, `.${batchId}.pending`), { force: true });
+    } catch (e) {
+      if (!(await exists(join(log.dir, `.${batchId}.pending`)))) {
+        for (const f of files) await rm(join(path, f.tmp!), { force: true }).catch(() => {});
+      }
+      throw parquetErrors.writeFailed(path, batchId, e);
+    }
+  }
+
+  return {
+    description: `ParquetSink[${path}]`,
+    path,
+    async addBatch(batchId: number, rows: readonly Record<string, unknown>[], info: BatchInfo) {
+      if (info.outputMode !== "append") throw parquetErrors.onlyAppend(info.outputMode);
+      try {
+        await init();
+      } catch (e) {
+        throw parquetErrors.writeFailed(path, batchId, e);
+      }
+      if (batchId <= lastCommitted) return; // already committed: a replay after a restart
+      await writeBatch(batchId, rows, info.fields);
+      lastCommitted = batchId;
+      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext);
+    },
+    async compact() {
+      await init();
+      return compactPartitions(path, log, compaction || { minFiles: 2, smallFileRows: targetFileRows }, codec, ext);
+    },
+  };
+}
+
+/** Renames hidden files into place, then makes the renames durable. */
+async function publish(root: string, files: readonly FileEntry[]): Promise<void> {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    if (await exists(join(root, f.tmp!))) await rename(join(root, f.tmp!), join(root, f.path));
+    dirs.add(dirname(join(root, f.path)));
+  }
+  for (const d of dirs) syncDir(d);
+}
+
+/**
+ * Restart recovery: a batch whose files were all written (its `.pending` intent exists) is rolled
+ * forward and committed; a compaction is finished if its output is in place, else undone; hidden
+ * temp files of anything else are removed.
+ */
+async function recover(root: string, log: SinkLog): Promise<void> {
+  for (const id of await log.pendingBatches()) {
+    if (!(await exists(join(log.dir, String(id))))) {
+      const pending = (await log.read<BatchManifest>(`.${id}.pending`))!;
+      await publish(root, pending.files);
+      await log.write(String(id), { v: 1, files: pending.files.map(({ path: p, rows }) => ({ path: p, rows })) });
+    }
+    await rm(join(log.dir, `.${id}.pending`), { force: true });
+  }
+  for (const id of (await log.compactionIds()).pending) {
+    const c = (await log.read<CompactionRecord>(`.compact-${id}.pending`))!;
+    if (await exists(join(root, c.output.path))) {
+      for (const input of c.inputs) await rm(join(root, input), { force: true });
+      await log.write(`compact-${id}`, { v: 1, inputs: c.inputs, output: { path: c.output.path, rows: c.output.rows } });
+    }
+    await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
+  }
+  for (const rel of await walk(root, METADATA_DIR)) {
+    const name = rel.slice(rel.lastIndexOf("/") + 1);
+    if (name.startsWith(".part-") && name.endsWith(".tmp")) await rm(join(root, rel), { force: true });
+  }
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterEach } from "vitest";
+import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "skp-parquet-"));
+  dirs.push(d);
+  return d;
+}
+
+/** Visible files (what pandas/DuckDB would list): no hidden or `_` entries, recursively. */
+export function visibleFiles(root: string): string[] {
+  const out: string[] = [];
+  const visit = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(".") || name.startsWith("_")) continue;
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) visit(p);
+      else if (name.endsWith(".parquet")) out.push(relative(root, p));
+    }
+  };
+  visit(root);
+  return out.sort();
+}
+
+/** Reads every visible file with hyparquet, adding Hive partition columns from the directory names. */
+export async function readAll(root: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const rel of visibleFiles(root)) {
+    const parts: Record<string, string> = {};
+    for (const seg of rel.split("/").slice(0, -1)) {
+      const i = seg.indexOf("=");
+      parts[decodeURIComponent(seg.slice(0, i))] = decodeURIComponent(seg.slice(i + 1));
+    }
+    const file = await asyncBufferFromFile(join(root, rel));
+    // utf8: false keeps un-annotated BYTE_ARRAY (binary) as bytes; UTF8-annotated columns still decode to strings.
+    for (const r of await parquetReadObjects({ file, utf8: false })) rows.push({ ...r, ...parts });
+  }
+  return rows;
+}
