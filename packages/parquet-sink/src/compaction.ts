@@ -1,6 +1,6 @@
 import { join, dirname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import { exists, rename, rm, syncDir, writeDurable } from "./file-io.js";
+import { rename, rm, syncDir, writeDurable } from "./file-io.js";
 import { committedFiles } from "./manifest.js";
 import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
 import type { SchemaElement } from "./parquet-schema.js";
@@ -12,7 +12,7 @@ export interface CompactionOptions {
   everyBatches?: number;
   /** Compact a partition once it has at least this many small files. Default 8. */
   minFiles?: number;
-  /** Files with fewer rows than this are small. Default: half of targetFileRows. */
+  /** Files with fewer rows than this are small. Default: half of the sink's targetFileRows. */
   smallFileRows?: number;
 }
 
@@ -28,8 +28,10 @@ export interface CompactionSummary {
  * finished (output in place) or undone (output not yet in place) on restart, so every row stays in
  * exactly one committed file.
  */
-export async function compactPartitions(root: string, log: SinkLog, options: CompactionOptions, codec: Codec, ext: string): Promise<CompactionSummary> {
-  const { minFiles = 8, smallFileRows = 500_000 } = options;
+export async function compactPartitions(
+  root: string, log: SinkLog, options: CompactionOptions, codec: Codec, ext: string, targetFileRows: number,
+): Promise<CompactionSummary> {
+  const { minFiles = 8, smallFileRows = Math.ceil(targetFileRows / 2) } = options;
   const byDir = new Map<string, FileEntry[]>();
   for (const f of await committedFiles(root)) {
     const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "";
@@ -40,28 +42,45 @@ export async function compactPartitions(root: string, log: SinkLog, options: Com
   }
   const summary: CompactionSummary = { partitions: 0, filesBefore: 0, filesAfter: 0 };
   let next = Math.max(0, ...(await log.compactionIds()).done.map((id) => id + 1));
-  for (const [dir, files] of byDir) {
-    if (files.length < minFiles) continue;
-    const merged = await mergeFiles(root, files);
-    if (!merged) continue; // files with different schemas: leave them alone
-    const id = next++;
-    const name = `part-c${String(id).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
-    const output: FileEntry = { path: dir ? `${dir}/${name}` : name, rows: merged.rows };
-    const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
-    await writeDurable(join(root, tmp), encodeColumns(merged.columns, merged.elements, codec));
-    const inputs = files.map((f) => f.path);
-    await log.write(`.compact-${id}.pending`, { v: 1, inputs, output } satisfies CompactionRecord);
-    // Rename then unlink, back to back: a reader listing in between could see both, never neither.
-    await rename(join(root, tmp), join(root, output.path));
-    for (const input of inputs) await rm(join(root, input), { force: true });
-    syncDir(dirname(join(root, output.path)));
-    await log.write(`compact-${id}`, { v: 1, inputs, output } satisfies CompactionRecord);
-    await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
+  for (const [dir, small] of byDir) {
+    if (small.length < minFiles) continue;
     summary.partitions++;
-    summary.filesBefore += files.length;
-    summary.filesAfter++;
+    // Merge in batch order, into files of at most targetFileRows rows: compaction never makes giant files.
+    for (const files of pack(small, targetFileRows)) {
+      if (files.length < 2) continue;
+      const merged = await mergeFiles(root, files);
+      if (!merged) continue; // files with different schemas: leave them alone
+      const id = next++;
+      const name = `part-c${String(id).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
+      const output: FileEntry = { path: dir ? `${dir}/${name}` : name, rows: merged.rows };
+      const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
+      await writeDurable(join(root, tmp), encodeColumns(merged.columns, merged.elements, codec));
+      const inputs = files.map((f) => f.path);
+      await log.write(`.compact-${id}.pending`, { v: 1, inputs, output } satisfies CompactionRecord);
+      // Rename then unlink, back to back: a reader listing in between could see both, never neither.
+      await rename(join(root, tmp), join(root, output.path));
+      for (const input of inputs) await rm(join(root, input), { force: true });
+      syncDir(dirname(join(root, output.path)));
+      await log.write(`compact-${id}`, { v: 1, inputs, output } satisfies CompactionRecord);
+      await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
+      summary.filesBefore += files.length;
+      summary.filesAfter++;
+    }
   }
   return summary;
+}
+
+/** Consecutive runs of files whose rows add up to at most `maxRows`. */
+function pack(files: readonly FileEntry[], maxRows: number): FileEntry[][] {
+  const out: FileEntry[][] = [];
+  let cur: FileEntry[] = [], rows = 0;
+  for (const f of files) {
+    if (cur.length > 0 && rows + f.rows > maxRows) { out.push(cur); cur = []; rows = 0; }
+    cur.push(f);
+    rows += f.rows;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }
 
 async function mergeFiles(root: string, files: readonly FileEntry[]) {
@@ -84,6 +103,5 @@ async function mergeFiles(root: string, files: readonly FileEntry[]) {
     for (const o of objects) for (const c of columns) c.data.push((o as Record<string, unknown>)[c.name] ?? null);
     rows += objects.length;
   }
-  if (!(await exists(root))) return undefined;
   return { elements: elements!, columns, rows };
 }

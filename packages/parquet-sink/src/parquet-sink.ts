@@ -22,7 +22,10 @@ export interface ParquetSinkOptions {
   compression?: "snappy" | "uncompressed";
   /** Rows per row group. Default: hyparquet-writer's (1,000 for the first, then 100,000). */
   rowGroupSize?: number;
-  /** At most this many rows per file; larger partitions of a batch are split. Default 1,000,000. */
+  /**
+   * At most this many rows per file; larger partitions of a batch are split, and compaction never
+   * writes bigger files. Encoding a file is synchronous, so this also bounds event-loop stalls. Default 250,000.
+   */
   targetFileRows?: number;
   /** Timestamp precision in the files. Default `"millis"` (INT64 TIMESTAMP(MILLIS, UTC)). */
   timestampUnit?: TimestampUnit;
@@ -52,7 +55,7 @@ export interface ParquetSink extends Sink<Record<string, unknown>> {
  *   .option("checkpointLocation", "out/run_1/_chk").start()
  */
 export function parquetSink(options: ParquetSinkOptions): ParquetSink {
-  const { path, partitionBy = [], compression = "snappy", rowGroupSize, targetFileRows = 1_000_000, timestampUnit = "millis" } = options;
+  const { path, partitionBy = [], compression = "snappy", rowGroupSize, targetFileRows = 250_000, timestampUnit = "millis" } = options;
   if (typeof path !== "string" || path === "") throw parquetErrors.badOption("path", path, "a directory path");
   if (!["snappy", "uncompressed"].includes(compression)) throw parquetErrors.badOption("compression", compression, '"snappy" or "uncompressed" (what hyparquet-writer ships)');
   if (!(Number.isInteger(targetFileRows) && targetFileRows > 0)) throw parquetErrors.badOption("targetFileRows", targetFileRows, "a positive integer");
@@ -130,11 +133,11 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       if (batchId <= lastCommitted) return; // already committed: a replay after a restart
       await writeBatch(batchId, rows, info.fields);
       lastCommitted = batchId;
-      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext);
+      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext, targetFileRows);
     },
     async compact() {
       await init();
-      return compactPartitions(path, log, compaction || { minFiles: 2, smallFileRows: targetFileRows }, codec, ext);
+      return compactPartitions(path, log, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows);
     },
   };
 }

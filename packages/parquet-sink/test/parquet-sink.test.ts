@@ -156,3 +156,18 @@ describe("parquetSink", () => {
     void window;
   });
 });
+
+describe("compaction bounds", () => {
+  it("never writes a compacted file larger than targetFileRows", async () => {
+    const path = tempDir();
+    const batches = Array.from({ length: 10 }, (_, b) => Array.from({ length: 4 }, (_, i) => ev(b * 4 + i, { id: 0 })));
+    const sink = await run(path, batches, { path, targetFileRows: 10, compaction: false });
+    expect(visibleFiles(path)).toHaveLength(10);
+    await sink.compact();
+    const sizes = (await committedFiles(path)).map((f) => f.rows);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(visibleFiles(path)).toHaveLength(5); // 4+4 rows per merged file
+    expect(await readAll(path)).toHaveLength(40);
+  });
+});
