@@ -1,6 +1,6 @@
 import { join, dirname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import { rename, rm, syncDir, writeDurable } from "./file-io.js";
+import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
 import { committedFiles } from "./manifest.js";
 import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
 import type { SchemaElement } from "./parquet-schema.js";
@@ -60,7 +60,7 @@ export async function compactPartitions(
       // Rename then unlink, back to back: a reader listing in between could see both, never neither.
       await rename(join(root, tmp), join(root, output.path));
       for (const input of inputs) await rm(join(root, input), { force: true });
-      syncDir(dirname(join(root, output.path)));
+      await syncDirs([dirname(join(root, output.path))]);
       await log.write(`compact-${id}`, { v: 1, inputs, output } satisfies CompactionRecord);
       await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
       summary.filesBefore += files.length;

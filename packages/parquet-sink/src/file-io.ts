@@ -1,4 +1,3 @@
-import { closeSync, fsyncSync, openSync } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
@@ -21,17 +20,19 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
   const tmp = join(dirname(file), `.${file.slice(dirname(file).length + 1)}.${process.pid}.tmp`);
   await writeDurable(tmp, data);
   await rename(tmp, file);
-  syncDir(dirname(file));
+  await syncDirs([dirname(file)]);
 }
 
-/** Makes renames and unlinks in `dir` durable. */
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** Makes renames and unlinks in these directories durable, all at once, off the event loop. */
+export async function syncDirs(dirs: Iterable<string>): Promise<void> {
+  await Promise.all([...dirs].map(async (dir) => {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }));
 }
 
 export async function readText(file: string): Promise<string | undefined> {

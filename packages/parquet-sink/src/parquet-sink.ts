@@ -4,7 +4,7 @@ import type { BatchInfo, Fields, Sink } from "@skp/core";
 import { compactPartitions } from "./compaction.js";
 import type { CompactionOptions, CompactionSummary } from "./compaction.js";
 import { parquetErrors } from "./errors.js";
-import { exists, mkdir, rename, rm, syncDir, walk, writeDurable } from "./file-io.js";
+import { exists, mkdir, rename, rm, syncDirs, walk, writeDurable } from "./file-io.js";
 import { METADATA_DIR, SinkLog } from "./manifest.js";
 import type { BatchManifest, CompactionRecord, FileEntry } from "./manifest.js";
 import { planColumns } from "./parquet-schema.js";
@@ -95,6 +95,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       list.push(row);
     }
     const files: FileEntry[] = [];
+    const writes: Promise<void>[] = [];
     try {
       for (const [dir, groupRows] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
         for (let i = 0; i < groupRows.length; i += targetFileRows) {
@@ -103,10 +104,12 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
           const rel = dir ? `${dir}/${name}` : name;
           const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
           files.push({ path: rel, tmp, rows: chunk.length });
-          await writeDurable(join(path, tmp), encodeRows(chunk, columns, codec, rowGroupSize));
-          await yieldToEventLoop(); // encoding is synchronous: let other work run between files
+          // Encode (CPU, synchronous) the next file while this one is written and fsynced.
+          writes.push(writeDurable(join(path, tmp), encodeRows(chunk, columns, codec, rowGroupSize)));
+          await yieldToEventLoop(); // let other work run between files
         }
       }
+      await settleAll(writes);
       // Intent first, then the renames, then the commit record: a crash anywhere is rolled forward on restart.
       await log.write(`.${batchId}.pending`, { v: 1, files } satisfies BatchManifest);
       await publish(path, files);
@@ -142,6 +145,13 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   };
 }
 
+/** Awaits every write; the first failure is thrown once all have finished (so cleanup sees them all). */
+async function settleAll(writes: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
 /** Renames hidden files into place, then makes the renames durable. */
 async function publish(root: string, files: readonly FileEntry[]): Promise<void> {
   const dirs = new Set<string>();
@@ -149,7 +159,7 @@ async function publish(root: string, files: readonly FileEntry[]): Promise<void>
     if (await exists(join(root, f.tmp!))) await rename(join(root, f.tmp!), join(root, f.path));
     dirs.add(dirname(join(root, f.path)));
   }
-  for (const d of dirs) syncDir(d);
+  await syncDirs(dirs);
 }
 
 /**
