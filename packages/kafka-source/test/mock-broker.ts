@@ -1,21 +1,5 @@
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-
-const TOOL_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../tools/mock-kafka");
-const SOURCE = join(TOOL_DIR, "mock-kafka.c");
-const BINARY = join(TOOL_DIR, "build", "mock-kafka");
-
-/** Compiles the librdkafka mock-cluster shim (needs `librdkafka-dev` and gcc) when missing or stale. */
-export function buildMockBroker(): string {
-  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return BINARY;
-  mkdirSync(dirname(BINARY), { recursive: true });
-  execFileSync("gcc", ["-O2", "-o", BINARY, SOURCE, "-lrdkafka"], { stdio: "inherit" });
-  return BINARY;
-}
+import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 
 export interface Broker {
   brokers: string[];
@@ -45,35 +29,14 @@ export async function startBroker(): Promise<Broker> {
       async stop() { await admin.disconnect(); },
     };
   }
-  const child = spawn(buildMockBroker(), [], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
-  const queue: string[] = [];
-  const waiters: ((line: string) => void)[] = [];
-  lines.on("line", (line) => { const w = waiters.shift(); if (w) w(line); else queue.push(line); });
-  const next = () => new Promise<string>((resolve, reject) => {
-    const line = queue.shift();
-    if (line !== undefined) return resolve(line);
-    const timer = setTimeout(() => reject(new Error("mock broker did not answer")), 10_000);
-    waiters.push((l) => { clearTimeout(timer); resolve(l); });
-  });
-  const bootstrap = await next();
-  if (!bootstrap.startsWith("BOOTSTRAP ")) throw new Error(`mock broker: unexpected ${bootstrap}`);
-  await next(); // READY
-  const command = async (cmd: string) => {
-    child.stdin!.write(`${cmd}\n`);
-    const answer = await next();
-    if (answer !== "OK") throw new Error(`mock broker: ${cmd} → ${answer}`);
-  };
-  const brokers = bootstrap.slice("BOOTSTRAP ".length).split(",");
+  const mock = await startMockKafka();
+  const brokers = mock.brokers;
   return {
     brokers,
     kafka: new Kafka({ clientId: "skp-test", brokers, logLevel: logLevel.NOTHING }),
-    createTopic: (name, partitions) => command(`topic ${name} ${partitions}`),
-    setDown: (down) => command(`${down ? "down" : "up"} 1`),
-    async stop() {
-      child.stdin!.end();
-      await new Promise((r) => child.once("exit", r));
-    },
+    createTopic: (name, partitions) => mock.command(`topic ${name} ${partitions}`),
+    setDown: (down) => mock.command(`${down ? "down" : "up"} 1`),
+    stop: () => mock.stop(),
   };
 }
 

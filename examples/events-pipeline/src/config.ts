@@ -1,0 +1,45 @@
+/**
+ * Settings shared by the producer, the job and the validation, from flags (`--rate 5`) or environment
+ * variables (`RATE=5`); flags win. Defaults follow the seed pipeline.
+ */
+export interface PipelineConfig {
+  /** Kafka bootstrap servers. */
+  brokers: string[];
+  topic: string;
+  /** Events per second the producer sends (the seed: one every 0.2 s). */
+  rate: number;
+  /** Distinct `id` values. */
+  ids: number;
+  /** Seconds the producer (and the demo) runs; 0 = until stopped. */
+  duration: number;
+  /** Run id: output goes to `<output>/parquet/run_<id>/`. */
+  runId: string;
+  /** Output root (`data/output`). */
+  output: string;
+}
+
+export function readConfig(argv = process.argv.slice(2), env = process.env): PipelineConfig {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]!);
+    if (m) flags.set(m[1]!, m[2] ?? argv[++i] ?? "");
+  }
+  const get = (flag: string, envName: string, fallback: string) => flags.get(flag) ?? env[envName] ?? fallback;
+  const num = (flag: string, envName: string, fallback: number) => {
+    const v = Number(get(flag, envName, String(fallback)));
+    if (!Number.isFinite(v) || v < 0) throw new Error(`--${flag} (${envName}) must be a non-negative number, got ${get(flag, envName, "")}`);
+    return v;
+  };
+  return {
+    brokers: get("brokers", "KAFKA_BROKERS", "localhost:9094").split(",").filter(Boolean),
+    topic: get("topic", "TOPIC", "events"),
+    rate: num("rate", "RATE", 5),
+    ids: Math.max(1, Math.floor(num("ids", "IDS", 10))),
+    duration: num("duration", "DURATION", 0),
+    runId: get("run-id", "RUN_ID", String(Math.floor(Date.now() / 1000))),
+    output: get("output", "OUTPUT_DIR", "data/output"),
+  };
+}
+
+export const runDir = (c: PipelineConfig) => `${c.output}/parquet/run_${c.runId}`;
+export const ledgerFile = (c: PipelineConfig) => `${c.output}/producer/run_${c.runId}.json`;

@@ -1,0 +1,101 @@
+/**
+ * The seed's streaming job on skp: Kafka `events` → parse JSON → (1) parsed rows on the console for
+ * debugging, (2) 10-second windows with a 30-second watermark averaging `value` per `id` on the console,
+ * (3) the raw parsed rows to Parquet partitioned by `id` in `data/output/parquet/run_<id>/`, with the
+ * checkpoint in `run_<id>/_chk`. A status line shows progress; Ctrl-C stops after the current batch.
+ *
+ *   pnpm job --brokers localhost:9094 --run-id 1730874341
+ */
+import { avg, consoleSink, count, double, int, readStream, string, struct, timestamp, window } from "@skp/core";
+import type { StreamingQuery } from "@skp/core";
+import { kafkaSource } from "@skp/kafka-source";
+import { parquetSink } from "@skp/parquet-sink";
+import { readConfig, runDir } from "./config.js";
+import type { PipelineConfig } from "./config.js";
+
+export const eventSchema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
+
+export interface Job {
+  queries: { debug: StreamingQuery; averages: StreamingQuery; parquet: StreamingQuery };
+  /** Waits until everything in Kafka now is processed by all three queries. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface JobOptions {
+  /** Where console tables go. Default stdout. */
+  print?: (text: string) => void;
+  /** Console trigger interval. Default "5 seconds". */
+  consoleEvery?: string;
+  /** Show the live status line. Default true. */
+  status?: boolean;
+}
+
+export async function startJob(config: PipelineConfig, options: JobOptions = {}): Promise<Job> {
+  const { print = (t: string) => process.stdout.write(`${t}\n`), consoleEvery = "5 seconds", status = true } = options;
+  const source = kafkaSource({ brokers: config.brokers, topic: config.topic, startingOffsets: "earliest", logLevel: "nothing" });
+  const events = readStream(source).parseJson(eventSchema); // bad JSON → a row of nulls, counted
+
+  const debug = await events.writeStream.queryName("parsed-events")
+    .trigger({ processingTime: consoleEvery })
+    .format(consoleSink({ numRows: 5, print }))
+    .start();
+
+  const averages = await events
+    .withWatermark("ts", "30 seconds")
+    .groupBy(window("ts", "10 seconds"), "id")
+    .agg(avg("value").as("avg_value"), count().as("events"))
+    .writeStream.queryName("avg-by-id").outputMode("update")
+    .trigger({ processingTime: consoleEvery })
+    .format(consoleSink({ truncate: false, print }))
+    .start();
+
+  const dir = runDir(config);
+  const parquet = await events.writeStream.queryName("parquet")
+    .trigger({ processingTime: "2 seconds" })
+    .option("checkpointLocation", `${dir}/_chk`)
+    .format(parquetSink({ path: dir, partitionBy: ["id"] }))
+    .start();
+
+  const queries = { debug, averages, parquet };
+  const timer = status ? startStatusLine(queries) : undefined;
+  return {
+    queries,
+    async drain() {
+      await Promise.all(Object.values(queries).map((q) => q.processAllAvailable()));
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await Promise.all(Object.values(queries).map((q) => q.stop()));
+    },
+  };
+}
+
+/** One line of progress: batch, rates, watermark, state rows (Spark UI's essentials, in a terminal). */
+function startStatusLine(queries: Job["queries"]): NodeJS.Timeout {
+  const tty = process.stderr.isTTY;
+  let ticks = 0;
+  return setInterval(() => {
+    ticks++;
+    if (!tty && ticks % 10 !== 0) return;
+    const p = queries.parquet.lastProgress, a = queries.averages.lastProgress;
+    const line = `[job] batch ${p?.batchId ?? "-"} | input ${(p?.inputRowsPerSecond ?? 0).toFixed(1)} rows/s | ` +
+      `processed ${(p?.processedRowsPerSecond ?? 0).toFixed(0)} rows/s | watermark ${a?.eventTime.watermark ?? "-"} | ` +
+      `state rows ${a?.stateOperators[0]?.numRowsTotal ?? 0} | malformed ${queries.parquet.recentProgress.reduce((n, x) => n + x.numRowsMalformed, 0)}`;
+    process.stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
+  }, 1_000);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = readConfig();
+  console.log(`[job] reading ${config.topic} from ${config.brokers.join(",")}; Parquet → ${runDir(config)}`);
+  const job = await startJob(config);
+  const stop = async () => {
+    console.log("\n[job] stopping after the current batch...");
+    await job.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await Promise.race(Object.values(job.queries).map((q) => q.awaitTermination()));
+}

@@ -1,0 +1,62 @@
+/**
+ * Starts librdkafka's mock cluster (a real Kafka protocol implementation) through the C shim in this
+ * folder, compiling it first when needed (Debian `librdkafka-dev` and gcc). Used by the Kafka tests
+ * and by the events-pipeline demo's embedded mode.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SOURCE = join(HERE, "mock-kafka.c");
+const BINARY = join(HERE, "build", "mock-kafka");
+
+export function buildMockKafka(): string {
+  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return BINARY;
+  mkdirSync(dirname(BINARY), { recursive: true });
+  try {
+    execFileSync("gcc", ["-O2", "-o", BINARY, SOURCE, "-lrdkafka"], { stdio: ["ignore", "inherit", "inherit"] });
+  } catch (e) {
+    throw new Error(`Cannot build the mock Kafka shim (${SOURCE}): install librdkafka-dev and gcc (bash scripts/bootstrap.sh does). ${e}`);
+  }
+  return BINARY;
+}
+
+export interface MockKafka {
+  brokers: string[];
+  /** Sends a shim command (`topic <name> <partitions>`, `down 1`, `up 1`) and waits for OK. */
+  command(cmd: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startMockKafka(topics: string[] = []): Promise<MockKafka> {
+  const child = spawn(buildMockKafka(), topics.flatMap((t) => ["--topic", t]), { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const queue: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  lines.on("line", (line) => { const w = waiters.shift(); if (w) w(line); else queue.push(line); });
+  const next = () => new Promise<string>((resolve, reject) => {
+    const line = queue.shift();
+    if (line !== undefined) return resolve(line);
+    const timer = setTimeout(() => reject(new Error("mock Kafka did not answer")), 10_000);
+    waiters.push((l) => { clearTimeout(timer); resolve(l); });
+  });
+  const bootstrap = await next();
+  if (!bootstrap.startsWith("BOOTSTRAP ")) throw new Error(`mock Kafka: unexpected output ${bootstrap}`);
+  await next(); // READY
+  return {
+    brokers: bootstrap.slice("BOOTSTRAP ".length).split(","),
+    async command(cmd) {
+      child.stdin!.write(`${cmd}\n`);
+      const answer = await next();
+      if (answer !== "OK") throw new Error(`mock Kafka: ${cmd} → ${answer}`);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.stdin!.end();
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
