@@ -14,6 +14,12 @@ export const parquetErrors = {
       `Writing batch ${batchId} under ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}. Nothing of the batch is visible; it is retried when the query restarts.`,
       { cause },
     ),
+  otherQuery: (path: string, owner: string, queryId: string) =>
+    new SkpError(
+      "PARQUET_PATH_IN_USE",
+      `${path} already holds the output of query ${owner}, not of this query (${queryId}): its batch ids would collide and new batches be skipped. ` +
+        "Write to a new path, or restart the original query from its checkpoint.",
+    ),
   corruptMetadata: (file: string, problem: string) =>
     new SkpError("PARQUET_CORRUPT_METADATA", `Sink metadata file ${file} cannot be read: ${problem}. Restore it or write to a new path.`),
 };

@@ -23,6 +23,8 @@ export interface FileEntry {
 export interface BatchManifest {
   v: 1;
   files: FileEntry[];
+  /** The query that wrote the batch (its checkpoint's id), so another query cannot silently skip batches here. */
+  queryId?: string;
 }
 
 export interface CompactionRecord {

@@ -65,6 +65,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   const ext = compression === "snappy" ? "snappy.parquet" : "parquet";
   const log = new SinkLog(path);
   let lastCommitted = -1;
+  let owner: string | undefined;
   let initialized: Promise<void> | undefined;
   let plan: { key: string; columns: ColumnPlan[] } | undefined;
 
@@ -73,6 +74,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     await recover(path, log);
     const ids = await log.batchIds();
     lastCommitted = ids.length ? ids[ids.length - 1]! : -1;
+    owner = lastCommitted >= 0 ? (await log.read<BatchManifest>(String(lastCommitted)))?.queryId : undefined;
   })().catch((e) => { initialized = undefined; throw e; }));
 
   const columnsFor = (fields: Fields) => {
@@ -84,7 +86,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     return plan.columns;
   };
 
-  async function writeBatch(batchId: number, rows: readonly Record<string, unknown>[], fields: Fields): Promise<void> {
+  async function writeBatch(batchId: number, rows: readonly Record<string, unknown>[], fields: Fields, queryId: string): Promise<void> {
     const columns = columnsFor(fields);
     const groups = new Map<string, Record<string, unknown>[]>();
     for (const row of rows) {
@@ -111,9 +113,9 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       }
       await settleAll(writes);
       // Intent first, then the renames, then the commit record: a crash anywhere is rolled forward on restart.
-      await log.write(`.${batchId}.pending`, { v: 1, files } satisfies BatchManifest);
+      await log.write(`.${batchId}.pending`, { v: 1, files, queryId } satisfies BatchManifest);
       await publish(path, files);
-      await log.write(String(batchId), { v: 1, files: files.map(({ path: p, rows: n }) => ({ path: p, rows: n })) } satisfies BatchManifest);
+      await log.write(String(batchId), { v: 1, files: files.map(({ path: p, rows: n }) => ({ path: p, rows: n })), queryId } satisfies BatchManifest);
       await rm(join(log.dir, `.${batchId}.pending`), { force: true });
     } catch (e) {
       if (!(await exists(join(log.dir, `.${batchId}.pending`)))) {
@@ -133,8 +135,10 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       } catch (e) {
         throw parquetErrors.writeFailed(path, batchId, e);
       }
+      if (owner !== undefined && owner !== info.queryId) throw parquetErrors.otherQuery(path, owner, info.queryId);
       if (batchId <= lastCommitted) return; // already committed: a replay after a restart
-      await writeBatch(batchId, rows, info.fields);
+      await writeBatch(batchId, rows, info.fields, info.queryId);
+      owner = info.queryId;
       lastCommitted = batchId;
       if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext, targetFileRows);
     },
@@ -172,7 +176,7 @@ async function recover(root: string, log: SinkLog): Promise<void> {
     if (!(await exists(join(log.dir, String(id))))) {
       const pending = (await log.read<BatchManifest>(`.${id}.pending`))!;
       await publish(root, pending.files);
-      await log.write(String(id), { v: 1, files: pending.files.map(({ path: p, rows }) => ({ path: p, rows })) });
+      await log.write(String(id), { v: 1, files: pending.files.map(({ path: p, rows }) => ({ path: p, rows })), queryId: pending.queryId });
     }
     await rm(join(log.dir, `.${id}.pending`), { force: true });
   }

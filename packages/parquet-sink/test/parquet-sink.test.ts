@@ -14,6 +14,9 @@ const ev = (i: number, over: Partial<Ev> = {}): Ev => ({
   source: i % 4 === 0 ? null : `s${i}`, raw: i % 5 === 0 ? null : new Uint8Array([i, 255]), extra: { n: i }, ...over,
 });
 
+/** The query id the sink recorded for batch 0. */
+const ownerOf = (path: string): string => JSON.parse(readFileSync(join(path, "_skp_metadata", "0"), "utf8")).queryId;
+
 async function run(path: string, batches: Ev[][], options: Parameters<typeof parquetSink>[0] = { path }) {
   const input = new MemoryStream(schema);
   const sink = parquetSink(options);
@@ -63,11 +66,22 @@ describe("parquetSink", () => {
     const path = tempDir();
     const sink = await run(path, [[ev(1), ev(2)]]);
     const before = visibleFiles(path);
-    await sink.addBatch(0, [ev(9)], { outputMode: "append", fields: schema.fields, queryId: "q" });
+    const queryId = ownerOf(path);
+    await sink.addBatch(0, [ev(9)], { outputMode: "append", fields: schema.fields, queryId });
     const again = parquetSink({ path }); // a new process: knows only what is on disk
-    await again.addBatch(0, [ev(9)], { outputMode: "append", fields: schema.fields, queryId: "q" });
+    await again.addBatch(0, [ev(9)], { outputMode: "append", fields: schema.fields, queryId });
     expect(visibleFiles(path)).toEqual(before);
     expect(await readAll(path)).toHaveLength(2);
+  });
+
+  it("refuses to write into a path that holds another query's output (its batches would be skipped)", async () => {
+    const path = tempDir();
+    await run(path, [[ev(1)]]); // a query without checkpoint: a new query id every start
+    const input = new MemoryStream(schema);
+    const q = await readStream(input).writeStream.format(parquetSink({ path })).start();
+    input.addData(ev(2));
+    await expect(q.processAllAvailable()).rejects.toThrow(/already holds the output of query .*Write to a new path, or restart the original query from its checkpoint/);
+    expect(await readAll(path)).toHaveLength(1);
   });
 
   it("splits files at targetFileRows and records each batch's files in _skp_metadata", async () => {
@@ -91,7 +105,7 @@ describe("parquetSink", () => {
       { path: "part-00001-bbbb.snappy.parquet", tmp: ".part-00001-bbbb.snappy.parquet.tmp", rows: 1 },
     ] }));
     const sink = parquetSink({ path });
-    await sink.addBatch(1, [ev(5)], { outputMode: "append", fields: schema.fields, queryId: "q" }); // replayed: skipped
+    await sink.addBatch(1, [ev(5)], { outputMode: "append", fields: schema.fields, queryId: ownerOf(path) }); // replayed: skipped
     expect(existsSync(join(path, "_skp_metadata", "1"))).toBe(true);
     expect(existsSync(join(path, "_skp_metadata", ".1.pending"))).toBe(false);
     expect(existsSync(join(path, ".part-00007-cccc.snappy.parquet.tmp"))).toBe(false);
