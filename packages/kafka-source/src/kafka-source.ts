@@ -4,8 +4,9 @@ import { any, binary, int, long, string, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
 import { kafkaErrors } from "./errors.js";
 import { capOffsets, carryOver, forEachPartition, get, limitOffsets, ranges, set } from "./offsets.js";
-import type { KafkaOffsets } from "./offsets.js";
+import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 import { GroupMember } from "./group-member.js";
+import { Prefetcher } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
 import type { KafkaRow } from "./range-reader.js";
 
@@ -34,6 +35,11 @@ export interface KafkaSourceOptions {
   retries?: number;
   /** A partition read that makes no progress for this long fails the batch. Default 30 s. */
   fetchTimeoutMs?: number;
+  /**
+   * Read the next batch's offsets (at most this many, or `maxOffsetsPerTrigger` if smaller) while the
+   * current batch is processed. Default 50,000; 0 turns prefetching off.
+   */
+  prefetchOffsets?: number;
   /** kafkajs log level. Default `"error"`. */
   logLevel?: "nothing" | "error" | "warn" | "info" | "debug";
 }
@@ -55,7 +61,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   const topics = [...(options.topics ?? []), ...(options.topic ? [options.topic] : [])];
   if (topics.length === 0) throw kafkaErrors.noTopics();
   if (!options.client && !options.brokers?.length) throw kafkaErrors.noBrokers();
-  const { startingOffsets = "latest", maxOffsetsPerTrigger, failOnDataLoss = true, groupId, retries = 5, fetchTimeoutMs = 30_000 } = options;
+  const { startingOffsets = "latest", maxOffsetsPerTrigger, failOnDataLoss = true, groupId, retries = 5, fetchTimeoutMs = 30_000, prefetchOffsets = 50_000 } = options;
   if (maxOffsetsPerTrigger !== undefined && !(Number.isInteger(maxOffsetsPerTrigger) && maxOffsetsPerTrigger > 0)) {
     throw kafkaErrors.badOption("maxOffsetsPerTrigger", maxOffsetsPerTrigger, "a positive integer");
   }
@@ -77,6 +83,13 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   let users = 0;
   let opening: Promise<void> | undefined;
   let readLock: Promise<unknown> = Promise.resolve();
+  // One read at a time: several queries may share this source, and the prefetch runs in between.
+  const serialized = (ranges: readonly PartitionRange[]): Promise<KafkaRow[]> => {
+    const result = readLock.then(() => reader!.read(ranges));
+    readLock = result.catch(() => {});
+    return result;
+  };
+  const prefetcher = new Prefetcher(serialized);
   let lastWatermarks: Watermarks = new Map();
   let lastWatermarksAt = 0;
   const metrics = { dataLossOffsets: 0, groupCommitFailures: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0 };
@@ -190,10 +203,14 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
         }
       }
       const todo = plan.filter((r) => r.until > r.from);
-      // One read at a time: several queries may share this source.
-      const result = readLock.then(() => reader!.read(todo));
-      readLock = result.catch(() => {});
-      return result;
+      const rows = await prefetcher.get(todo);
+      if (prefetchOffsets > 0) {
+        // The backlog after this batch, as the next trigger will likely plan it.
+        const cap = Math.min(prefetchOffsets, maxOffsetsPerTrigger ?? Infinity);
+        const next = limitOffsets(end, asOffsets(w, "high"), cap, earliest);
+        prefetcher.prefetch(ranges(end, next, earliest).filter((r) => r.until > r.from));
+      }
+      return rows;
     },
 
     async commit(end: KafkaOffsets): Promise<void> {

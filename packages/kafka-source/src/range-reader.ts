@@ -82,6 +82,8 @@ export class RangeReader {
   }
 
   async stop(): Promise<void> {
+    // A read in flight (e.g. a prefetch) ends now instead of waiting for its stall timeout.
+    this.fail(new Error("the Kafka source was stopped"));
     await this.consumer?.disconnect().catch(() => {});
   }
 

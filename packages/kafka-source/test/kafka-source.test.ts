@@ -61,6 +61,16 @@ describe("kafkaSource", () => {
     expect(q.lastProgress!.sources[0]!.endOffset).toEqual({ [topic]: expect.objectContaining({ 0: expect.any(Number) }) });
   });
 
+  it("stopping a query with a prefetch in flight is prompt", async () => {
+    const topic = await newTopic();
+    await produceEvents(broker.kafka, topic, events(3_000));
+    const q = await readStream(source(topic, { maxOffsetsPerTrigger: 200 })).writeStream.format(memorySink()).start();
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await q.stop();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it("rows carry key, value, topic, partition, offset, timestamp and headers", async () => {
     const topic = await newTopic(1);
     const producer = broker.kafka.producer();
