@@ -5,10 +5,11 @@
  *
  *   node --import tsx scripts/crash-child.ts <workDir> <rows>
  */
-import { mkdirSync, existsSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { count, int, readStream, sum, timestamp, window } from "../src/index.js";
-import type { ReadLimit, Sink, Source } from "../src/index.js";
+import type { ReadLimit, Source } from "../src/index.js";
+import { batchFileSink } from "./file-sink.js";
 
 const [workDir, rowsArg] = process.argv.slice(2);
 if (!workDir) throw new Error("usage: crash-child.ts <workDir> <rows>");
@@ -31,24 +32,6 @@ const source: Source<{ id: number; ts: number; v: number }, number> = {
   stop() {},
 };
 
-/** One file per batch, written atomically; an existing file means the batch is already committed. */
-function fileSink(dir: string): Sink<Record<string, unknown>> {
-  mkdirSync(dir, { recursive: true });
-  return {
-    description: `FileSink[${dir}]`,
-    addBatch(batchId, rows) {
-      const file = join(dir, `batch-${String(batchId).padStart(6, "0")}.json`);
-      if (existsSync(file)) return;
-      const tmp = join(dir, `.batch-${batchId}.${process.pid}.tmp`);
-      writeFileSync(tmp, JSON.stringify(rows));
-      const fd = openSync(tmp, "r");
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, file);
-    },
-  };
-}
-
 const query = await readStream(source, { maxOffsetsPerTrigger: 40 })
   .withWatermark("ts", "2 seconds")
   .groupBy(window("ts", "1 second"), "id")
@@ -56,7 +39,7 @@ const query = await readStream(source, { maxOffsetsPerTrigger: 40 })
   .writeStream.outputMode("append")
   .trigger({ availableNow: true })
   .option("checkpointLocation", join(workDir, "_chk"))
-  .format(fileSink(join(workDir, "out")))
+  .format(batchFileSink(join(workDir, "out")))
   .start();
 process.stdout.write("ready\n");
 await query.awaitTermination();

@@ -4,31 +4,14 @@
  *
  *   node --import tsx test/crash-child.ts <workDir> <brokers> <topic>
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { count, double, int, readStream, string, struct, sum, timestamp, window } from "@skp/core";
-import type { Sink } from "@skp/core";
+import { batchFileSink } from "../../core/scripts/file-sink.js";
 import { kafkaSource } from "../src/index.js";
 
 const [workDir, brokers, topic] = process.argv.slice(2);
 if (!workDir || !brokers || !topic) throw new Error("usage: crash-child.ts <workDir> <brokers> <topic>");
-
-function fileSink(dir: string): Sink<Record<string, unknown>> {
-  mkdirSync(dir, { recursive: true });
-  return {
-    description: `FileSink[${dir}]`,
-    addBatch(batchId, rows) {
-      const file = join(dir, `batch-${String(batchId).padStart(6, "0")}.json`);
-      if (existsSync(file)) return;
-      const tmp = join(dir, `.batch-${batchId}.${process.pid}.tmp`);
-      writeFileSync(tmp, JSON.stringify(rows));
-      const fd = openSync(tmp, "r");
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, file);
-    },
-  };
-}
 
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 const query = await readStream(kafkaSource({ brokers: brokers.split(","), topic, startingOffsets: "earliest", maxOffsetsPerTrigger: 60, logLevel: "nothing" }))
@@ -39,7 +22,7 @@ const query = await readStream(kafkaSource({ brokers: brokers.split(","), topic,
   .writeStream.outputMode("append")
   .trigger({ availableNow: true })
   .option("checkpointLocation", join(workDir, "_chk"))
-  .format(fileSink(join(workDir, "out")))
+  .format(batchFileSink(join(workDir, "out")))
   .start();
 process.stdout.write("ready\n");
 await query.awaitTermination();
