@@ -59,7 +59,6 @@ export const errors = {
     new SkpError("BAD_ROW", `Value ${safeShow(value)} for column "${column}" does not match its type ${type}.`),
   malformedFailFast: (reason: string) =>
     new SkpError("MALFORMED_RECORD", `Malformed record in parseJson (mode "failFast"): ${reason}. Use mode "permissive", "dropMalformed" or "quarantine" to keep the query running.`),
-  queryNotActive: (what: string) => new SkpError("QUERY_NOT_ACTIVE", `Cannot ${what}: the query is not active.`),
   queryFailed: (cause: unknown) =>
     new SkpError("QUERY_FAILED", `Streaming query failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
   operatorFailed: (operator: string, batchId: number, cause: unknown) =>
