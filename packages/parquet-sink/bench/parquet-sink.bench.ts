@@ -16,7 +16,7 @@ import { parquetSink } from "../src/index.js";
 const ROWS = Number(process.argv[2] ?? 500_000);
 const BATCH = 50_000;
 const IDS = 10;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const T0 = Date.UTC(2025, 10, 6, 7);
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i % IDS, ts: T0 + i * 5, value: (i % 1000) / 10, source: "sim-producer" }));
