@@ -9,6 +9,7 @@
  *   pnpm demo                          # 20 s at 5 events/s, 10 ids
  *   DURATION=60 RATE=20 pnpm demo
  */
+import { resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import type { MockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
@@ -42,6 +43,6 @@ await job.drain();
 await job.stop();
 const result = await validate(config);
 console.log(`\n${result.report}`);
-console.log(`\nRead it with pandas: python -c "import pandas as pd; print(pd.read_parquet('${runDir(config)}/').head())"`);
+console.log(`\nRead it with pandas: python -c "import pandas as pd; print(pd.read_parquet('${resolve(runDir(config))}/').head())"`);
 await mock?.stop();
 process.exit(result.matches === false ? 1 : 0);
