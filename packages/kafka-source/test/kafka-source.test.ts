@@ -172,6 +172,42 @@ describe("kafkaSource", () => {
     expect(sink.rows.map(text)).toEqual(["c"]);
   });
 
+  it("failOnDataLoss: offsets deleted by retention fail clearly, or are skipped and counted", async () => {
+    if (process.env.KAFKA_BROKERS) return; // relies on the mock cluster's per-partition retention (~56k messages)
+    const topic = await newTopic(1);
+    await produceRaw(broker.kafka, topic, ["first"]);
+    const chk = mkdtempSync(join(tmpdir(), "skp-kafka-loss-"));
+    const chk2 = mkdtempSync(join(tmpdir(), "skp-kafka-loss-"));
+    try {
+      // Checkpoints positioned at offset 0, before anything is read.
+      for (const dir of [chk, chk2]) {
+        const q = await readStream(source(topic, { startingOffsets: "earliest", maxOffsetsPerTrigger: 1 })).writeStream.trigger({ once: true }).format(memorySink()).option("checkpointLocation", dir).start();
+        await q.awaitTermination();
+      }
+      // Push offset 1 out of the log: the mock keeps only the newest few MB of a partition.
+      const producer = broker.kafka.producer();
+      await producer.connect();
+      const filler = "x".repeat(200);
+      for (let i = 0; i < 60; i++) await producer.send({ topic, messages: Array.from({ length: 1_000 }, () => ({ value: filler })) });
+      await producer.disconnect();
+      const admin = broker.kafka.admin();
+      await admin.connect();
+      const [{ low }] = (await admin.fetchTopicOffsets(topic)) as { low: string }[];
+      await admin.disconnect();
+      expect(Number(low)).toBeGreaterThan(1);
+
+      const strict = await readStream(source(topic, { maxOffsetsPerTrigger: 100 })).writeStream.format(memorySink()).option("checkpointLocation", chk).start();
+      await expect(strict.processAllAvailable()).rejects.toThrow(new RegExp(`Partition ${topic}-0: offsets 1\.\.${Number(low) - 1} are no longer available`));
+      const lenient = await readStream(source(topic, { failOnDataLoss: false })).writeStream.format(memorySink<KafkaRow>()).option("checkpointLocation", chk2).start();
+      await lenient.processAllAvailable();
+      await lenient.stop();
+      expect(lenient.recentProgress[0]!.sources[0]!.metrics.dataLossOffsets).toBe(Number(low) - 1);
+    } finally {
+      rmSync(chk, { recursive: true, force: true });
+      rmSync(chk2, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("refuses bad options and unknown topics with clear errors", async () => {
     expect(() => kafkaSource({ brokers: ["x:1"] })).toThrow(/needs a topic/);
     expect(() => kafkaSource({ topic: "t" })).toThrow(/needs \{ brokers/);
