@@ -45,6 +45,7 @@ export { consoleSink } from "./sinks/console-sink.js";
 export type { ConsoleSinkOptions } from "./sinks/console-sink.js";
 export { foreachBatch } from "./sinks/foreach-batch.js";
 export { formatTable } from "./sinks/format-table.js";
+export { formatTimestamp } from "./util/time.js";
 export type { BatchInfo, OutputMode, Sink } from "./sinks/sink.js";
 // Utilities and errors
 export { parseDuration } from "./util/duration.js";

@@ -1,4 +1,4 @@
-import { formatTimestampForPath } from "./values.js";
+import { formatTimestamp } from "@skp/core";
 
 /** Spark's name for a null or empty partition value (`ExternalCatalogUtils.DEFAULT_PARTITION_NAME`). */
 export const DEFAULT_PARTITION_NAME = "__HIVE_DEFAULT_PARTITION__";
@@ -25,7 +25,7 @@ export function unescapePathName(text: string): string {
 export function partitionSegment(column: string, value: unknown, kind: string | undefined): string {
   let text: string;
   if (value === null || value === undefined || value === "") text = DEFAULT_PARTITION_NAME;
-  else if (kind === "timestamp" && typeof value === "number") text = escapePathName(formatTimestampForPath(value));
+  else if (kind === "timestamp" && typeof value === "number") text = escapePathName(formatTimestamp(value));
   else text = escapePathName(String(value));
   return `${escapePathName(column)}=${text}`;
 }

@@ -62,6 +62,12 @@ describe("parquetSink", () => {
     expect(readdirSync(path).filter((n) => n.startsWith("source=")).sort()).toEqual(["source=50%25", "source=__HIVE_DEFAULT_PARTITION__", "source=a%2Fb%3Dc"]);
   });
 
+  it("names timestamp partitions as Spark renders timestamps (UTC, fraction only when present)", async () => {
+    const path = tempDir();
+    await run(path, [[ev(1, { ts: Date.UTC(2025, 10, 6, 7, 0, 0) }), ev(2, { ts: Date.UTC(2025, 10, 6, 7, 0, 0, 500) })]], { path, partitionBy: ["ts"] });
+    expect(readdirSync(path).filter((n) => n.startsWith("ts=")).sort()).toEqual(["ts=2025-11-06 07%3A00%3A00", "ts=2025-11-06 07%3A00%3A00.5"]);
+  });
+
   it("skips a batch id it already committed (a replay after restart writes nothing twice)", async () => {
     const path = tempDir();
     const sink = await run(path, [[ev(1), ev(2)]]);
