@@ -7,5 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  shims: true, // import.meta.url in the CommonJS build (the encoder threads resolve hyparquet-writer from it)
   external: ["@skp/core", "hyparquet", "hyparquet-writer"],
 });

@@ -4,8 +4,7 @@ import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
 import { committedFiles } from "./manifest.js";
 import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
 import type { SchemaElement } from "./parquet-schema.js";
-import { encodeColumns } from "./write-file.js";
-import type { Codec } from "./write-file.js";
+import type { Codec, EncodeJob } from "./encode-pool.js";
 
 export interface CompactionOptions {
   /** Run automatically after every this many batches. Default 10. */
@@ -30,6 +29,7 @@ export interface CompactionSummary {
  */
 export async function compactPartitions(
   root: string, log: SinkLog, options: CompactionOptions, codec: Codec, ext: string, targetFileRows: number,
+  encode: (job: EncodeJob) => Promise<Uint8Array>,
 ): Promise<CompactionSummary> {
   const { minFiles = 8, smallFileRows = Math.ceil(targetFileRows / 2) } = options;
   const byDir = new Map<string, FileEntry[]>();
@@ -54,7 +54,7 @@ export async function compactPartitions(
       const name = `part-c${String(id).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
       const output: FileEntry = { path: dir ? `${dir}/${name}` : name, rows: merged.rows };
       const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
-      await writeDurable(join(root, tmp), encodeColumns(merged.columns, merged.elements, codec));
+      await writeDurable(join(root, tmp), await encode({ columnData: merged.columns, elements: merged.elements, codec }));
       const inputs = files.map((f) => f.path);
       await log.write(`.compact-${id}.pending`, { v: 1, inputs, output } satisfies CompactionRecord);
       // Rename then unlink, back to back: a reader listing in between could see both, never neither.

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { parquetErrors } from "./errors.js";
-import { list, readText, writeAtomic } from "./file-io.js";
+import { list, readText, rename, syncDirs, writeAtomic } from "./file-io.js";
 
 /**
  * `<path>/_skp_metadata/`, the sink's log (after Spark's `_spark_metadata`):
  *
- *     <N>                   batch N committed: {"v":1,"files":[{"path":"id=3/part-...parquet","rows":120}]}
- *     .<N>.pending          batch N's files are written (hidden) and about to be renamed: {"v":1,"files":[{"tmp":..,"path":..,"rows":..}]}
+ *     <N>                   batch N committed: {"v":1,"files":[{"path":"id=3/part-...parquet","rows":120,"tmp":..}],"queryId":..}
+ *     .<N>.pending          batch N's files are written (hidden) and about to be renamed; renamed to <N> once they are in place
  *     compact-<K>           compaction K done: {"v":1,"inputs":[...],"output":{"path":..,"rows":..}}
  *     .compact-<K>.pending  compaction K is about to swap files in
  *
@@ -62,6 +62,12 @@ export class SinkLog {
 
   write(name: string, value: unknown): Promise<void> {
     return writeAtomic(join(this.dir, name), JSON.stringify(value));
+  }
+
+  /** Renames a durable log entry (an intent) to its final name, durably. */
+  async promote(from: string, to: string): Promise<void> {
+    await rename(join(this.dir, from), join(this.dir, to));
+    await syncDirs([this.dir]);
   }
 
   private async readJson<T>(file: string): Promise<T | undefined> {

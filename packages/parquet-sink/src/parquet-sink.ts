@@ -10,8 +10,9 @@ import type { BatchManifest, CompactionRecord, FileEntry } from "./manifest.js";
 import { planColumns } from "./parquet-schema.js";
 import type { ColumnPlan, TimestampUnit } from "./parquet-schema.js";
 import { partitionSegment } from "./partition-path.js";
-import { encodeRows } from "./write-file.js";
-import type { Codec } from "./write-file.js";
+import { defaultEncodeThreads, encodeNow, sharedEncodePool } from "./encode-pool.js";
+import type { Codec, EncodeJob } from "./encode-pool.js";
+import { rowsToJob } from "./write-file.js";
 
 export interface ParquetSinkOptions {
   /** Output directory (created if missing). */
@@ -35,6 +36,12 @@ export interface ParquetSinkOptions {
    * `sink.compact()` runs it on demand.
    */
   compaction?: false | CompactionOptions;
+  /**
+   * Worker threads that encode files (hyparquet-writer encodes synchronously): the engine's event loop
+   * stays free and a batch's files encode in parallel. Default: one per core, at most 4; 0 encodes on
+   * the main thread.
+   */
+  encodeThreads?: number;
 }
 
 export interface ParquetSink extends Sink<Record<string, unknown>> {
@@ -60,6 +67,10 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   if (!["snappy", "uncompressed"].includes(compression)) throw parquetErrors.badOption("compression", compression, '"snappy" or "uncompressed" (what hyparquet-writer ships)');
   if (!(Number.isInteger(targetFileRows) && targetFileRows > 0)) throw parquetErrors.badOption("targetFileRows", targetFileRows, "a positive integer");
   if (!["millis", "micros"].includes(timestampUnit)) throw parquetErrors.badOption("timestampUnit", timestampUnit, '"millis" or "micros"');
+  const { encodeThreads = defaultEncodeThreads() } = options;
+  if (!(Number.isInteger(encodeThreads) && encodeThreads >= 0)) throw parquetErrors.badOption("encodeThreads", encodeThreads, "0 or a positive integer");
+  const pool = encodeThreads > 0 ? sharedEncodePool(encodeThreads) : undefined;
+  const encode = (job: EncodeJob): Promise<Uint8Array> => (pool ? pool.encode(job) : Promise.resolve(encodeNow(job)));
   const compaction: CompactionOptions | false = options.compaction === false ? false : { everyBatches: 10, minFiles: 8, smallFileRows: Math.ceil(targetFileRows / 2), ...options.compaction };
   const codec: Codec = compression === "snappy" ? "SNAPPY" : "UNCOMPRESSED";
   const ext = compression === "snappy" ? "snappy.parquet" : "parquet";
@@ -68,6 +79,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   let owner: string | undefined;
   let initialized: Promise<void> | undefined;
   let plan: { key: string; columns: ColumnPlan[] } | undefined;
+  const madeDirs = new Set<string>();
 
   const init = () => (initialized ??= (async () => {
     await mkdir(log.dir, { recursive: true });
@@ -88,14 +100,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
 
   async function writeBatch(batchId: number, rows: readonly Record<string, unknown>[], fields: Fields, queryId: string): Promise<void> {
     const columns = columnsFor(fields);
-    const groups = new Map<string, Record<string, unknown>[]>();
-    for (const row of rows) {
-      let dir = "";
-      for (const c of partitionBy) dir += (dir ? "/" : "") + partitionSegment(c, row[c], fields[c]!.kind);
-      let list = groups.get(dir);
-      if (!list) groups.set(dir, (list = []));
-      list.push(row);
-    }
+    const groups = groupByPartition(rows, partitionBy, fields);
     const files: FileEntry[] = [];
     const writes: Promise<void>[] = [];
     try {
@@ -106,17 +111,18 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
           const rel = dir ? `${dir}/${name}` : name;
           const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
           files.push({ path: rel, tmp, rows: chunk.length });
-          // Encode (CPU, synchronous) the next file while this one is written and fsynced.
-          writes.push(writeDurable(join(path, tmp), encodeRows(chunk, columns, codec, rowGroupSize)));
-          await yieldToEventLoop(); // let other work run between files
+          // Files encode in parallel on the pool; each is written and fsynced as soon as it is ready.
+          const job = rowsToJob(chunk, columns, codec, rowGroupSize);
+          writes.push(encode(job).then((bytes) => writeDurable(join(path, tmp), bytes, madeDirs)));
+          await yieldToEventLoop(); // let other work run between files (encoding them, without a pool)
         }
       }
       await settleAll(writes);
-      // Intent first, then the renames, then the commit record: a crash anywhere is rolled forward on restart.
+      // Intent first, then the renames, then the commit: a crash anywhere is rolled forward on restart.
       await log.write(`.${batchId}.pending`, { v: 1, files, queryId } satisfies BatchManifest);
       await publish(path, files);
-      await log.write(String(batchId), { v: 1, files: files.map(({ path: p, rows: n }) => ({ path: p, rows: n })), queryId } satisfies BatchManifest);
-      await rm(join(log.dir, `.${batchId}.pending`), { force: true });
+      // The intent becomes the commit record by a rename: one fsync of the log directory, no second file.
+      await log.promote(`.${batchId}.pending`, String(batchId));
     } catch (e) {
       if (!(await exists(join(log.dir, `.${batchId}.pending`)))) {
         for (const f of files) await rm(join(path, f.tmp!), { force: true }).catch(() => {});
@@ -140,13 +146,35 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       await writeBatch(batchId, rows, info.fields, info.queryId);
       owner = info.queryId;
       lastCommitted = batchId;
-      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext, targetFileRows);
+      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext, targetFileRows, encode);
     },
     async compact() {
       await init();
-      return compactPartitions(path, log, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows);
+      return compactPartitions(path, log, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows, encode);
     },
   };
+}
+
+/**
+ * Rows per partition directory (`id=3/...`). Each column's escaped `col=value` segment is computed once
+ * per distinct value, so grouping costs a map lookup per row and column.
+ */
+function groupByPartition(rows: readonly Record<string, unknown>[], partitionBy: readonly string[], fields: Fields): Map<string, Record<string, unknown>[]> {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  const segments = partitionBy.map(() => new Map<unknown, string>());
+  for (const row of rows) {
+    let dir = "";
+    for (let i = 0; i < partitionBy.length; i++) {
+      const c = partitionBy[i]!, v = row[c];
+      let segment = segments[i]!.get(v);
+      if (segment === undefined) segments[i]!.set(v, (segment = partitionSegment(c, v, fields[c]!.kind)));
+      dir += i === 0 ? segment : `/${segment}`;
+    }
+    let list = groups.get(dir);
+    if (!list) groups.set(dir, (list = []));
+    list.push(row);
+  }
+  return groups;
 }
 
 /** Awaits every write; the first failure is thrown once all have finished (so cleanup sees them all). */
@@ -158,12 +186,15 @@ async function settleAll(writes: Promise<void>[]): Promise<void> {
 
 /** Renames hidden files into place, then makes the renames durable. */
 async function publish(root: string, files: readonly FileEntry[]): Promise<void> {
-  const dirs = new Set<string>();
-  for (const f of files) {
-    if (await exists(join(root, f.tmp!))) await rename(join(root, f.tmp!), join(root, f.path));
-    dirs.add(dirname(join(root, f.path)));
-  }
-  await syncDirs(dirs);
+  await Promise.all(files.map(async (f) => {
+    try {
+      await rename(join(root, f.tmp!), join(root, f.path));
+    } catch (e) {
+      // Rolling forward after a crash: this file was renamed before it.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !(await exists(join(root, f.path)))) throw e;
+    }
+  }));
+  await syncDirs(new Set(files.map((f) => dirname(join(root, f.path)))));
 }
 
 /**
@@ -176,9 +207,8 @@ async function recover(root: string, log: SinkLog): Promise<void> {
     if (!(await exists(join(log.dir, String(id))))) {
       const pending = (await log.read<BatchManifest>(`.${id}.pending`))!;
       await publish(root, pending.files);
-      await log.write(String(id), { v: 1, files: pending.files.map(({ path: p, rows }) => ({ path: p, rows })), queryId: pending.queryId });
-    }
-    await rm(join(log.dir, `.${id}.pending`), { force: true });
+      await log.promote(`.${id}.pending`, String(id));
+    } else await rm(join(log.dir, `.${id}.pending`), { force: true });
   }
   for (const id of (await log.compactionIds()).pending) {
     const c = (await log.read<CompactionRecord>(`.compact-${id}.pending`))!;
