@@ -111,7 +111,6 @@ export class EncodePool {
     const writerUrl = pathToFileURL(createRequire(import.meta.url).resolve("hyparquet-writer")).href;
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { writerUrl } });
-      worker.unref();
       worker.on("message", (m: { id: number; buffer?: ArrayBuffer; error?: string; ready?: boolean }) => {
         if (m.ready) return;
         const p = this.pending.get(m.id);
@@ -121,6 +120,8 @@ export class EncodePool {
       });
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => { if (code !== 0 && this.slots.some((s) => s.worker === worker)) this.fail(new Error(`encoder thread exited with code ${code}`)); });
+      // After the listeners: attaching a "message" listener refs the worker's port again.
+      worker.unref();
       this.slots.push({ worker, busy: 0 });
     }
   }

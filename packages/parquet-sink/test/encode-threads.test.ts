@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryStream, binary, boolean, double, int, long, readStream, string, struct, timestamp } from "@skp/core";
@@ -53,6 +55,14 @@ describe("encoder threads", () => {
     const bytes = await pool.encode(good);
     expect(bytes).toEqual(encodeNow({ ...good, columnData: [{ name: "x", data: Int32Array.from([1, 2, 3]) }] }));
     await pool.close();
+  });
+
+  it("idle encoder threads never keep a process alive", () => {
+    const path = tempDir();
+    const child = fileURLToPath(new URL("./exit-child.ts", import.meta.url));
+    const r = spawnSync(process.execPath, ["--import", "tsx", child, path], { timeout: 30_000, encoding: "utf8" });
+    expect({ signal: r.signal, status: r.status, stdout: r.stdout }).toEqual({ signal: null, status: 0, stdout: "written\n" });
+    expect(visibleFiles(path)).toHaveLength(2);
   });
 
   it("refuses a bad thread count", () => {
