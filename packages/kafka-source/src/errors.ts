@@ -38,4 +38,25 @@ export const kafkaErrors = {
       "KAFKA_FETCH_TIMEOUT",
       `Reading ${topic}-${partition} made no progress for ${ms} ms at offset ${at} (needed up to ${end - 1}). Is the broker reachable?`,
     ),
+  uncertainClaim: (groupId: string, partitions: string[]) =>
+    new SkpError(
+      "KAFKA_CLAIM_UNCERTAIN",
+      `Group "${groupId}" rebalanced while this query was claiming ${partitions.join(", ")}; whether the claim counted for the old or new assignment cannot be told. ` +
+        "The query stops rather than risk reading a range another process also reads; restart it (the checkpoint resolves the claim).",
+    ),
+  claimUnresolvable: (topic: string, partition: number, claim: string) =>
+    new SkpError(
+      "KAFKA_CLAIM_UNKNOWN",
+      `Partition ${topic}-${partition}: cannot tell whether this query's claim ${claim} landed — the group's offset metadata no longer mentions it or its predecessor ` +
+        "(more than 32 owner changes since, or the group's offsets were reset by another tool). Inspect the group's offsets before restarting with a new checkpoint.",
+    ),
+  groupJoinTimeout: (groupId: string, ms: number) =>
+    new SkpError("KAFKA_GROUP_JOIN_TIMEOUT", `Could not join consumer group "${groupId}" within ${ms / 1000} s. Is the group coordinator reachable, and are other members stuck?`),
+  modeChanged: (withGroup: boolean) =>
+    new SkpError(
+      "KAFKA_CHECKPOINT_MODE",
+      withGroup
+        ? "This checkpoint was written without groupId (the query read every partition); it cannot continue as a member of a group. Start the grouped query with a new checkpointLocation."
+        : "This checkpoint was written with groupId (partitions split across processes); it cannot continue without it. Pass the same groupId, or start with a new checkpointLocation.",
+    ),
 };

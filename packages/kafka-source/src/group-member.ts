@@ -1,45 +1,137 @@
-import type { Consumer, Kafka } from "kafkajs";
+import type { Admin, Consumer, Kafka } from "kafkajs";
+import { decodeClaim } from "./claims.js";
+import type { ClaimMetadata } from "./claims.js";
+import { kafkaErrors } from "./errors.js";
+
+const JOIN_TIMEOUT_MS = 60_000;
+
+export interface Committed {
+  offset: number | undefined;
+  claim: ClaimMetadata | undefined;
+}
 
 /**
- * A member of the user's consumer group that reads nothing: it exists so that offsets committed by skp
- * show up in the group (for lag tools such as `kafka-consumer-groups`), and it reports which partitions
- * the group assigned to this process.
+ * This process's membership in the user's consumer group. It reads nothing itself (the range reader
+ * does); it holds the partitions the group assigned to this process and commits claims on them.
+ *
+ * Fencing: a claim is committed only while the assignment is *stable* — after the group's answer
+ * (GROUP_JOIN) and before any sign of the next rebalance (a JoinGroup response, a rebalancing
+ * notice, a crash or stop). kafkajs swaps in the next generation's commit state only after a
+ * JoinGroup response, so a claim sent while stable carries the generation this assignment belongs
+ * to, and the coordinator refuses it once that generation is over. `epoch` counts the changes, so a
+ * claim that raced one is detected.
  */
 export class GroupMember {
   private consumer: Consumer | undefined;
-  assigned: Record<string, number[]> | undefined;
+  private assigned = new Map<string, Set<number>>();
+  stable = false;
+  epoch = 0;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly topics: readonly string[],
     private readonly groupId: string,
+    private readonly sessionTimeoutMs: number,
   ) {}
 
+  private stopping = false;
+  private joined: (() => void) | undefined;
+
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
-    this.consumer = consumer;
-    await consumer.connect();
-    for (const topic of this.topics) await consumer.subscribe({ topic });
-    const joined = new Promise<void>((resolve) =>
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        this.assigned = e.payload.memberAssignment;
-        resolve();
-      }));
-    await consumer.run({
-      autoCommit: false,
-      // Never consume: whatever is fetched before the pause below takes effect is left alone.
-      eachBatch: async ({ batch, pause }) => { void batch; pause(); },
+    const joined = new Promise<void>((resolve) => { this.joined = resolve; });
+    await this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(kafkaErrors.groupJoinTimeout(this.groupId, JOIN_TIMEOUT_MS)), JOIN_TIMEOUT_MS);
     });
-    consumer.pause(this.topics.map((topic) => ({ topic })));
-    await joined;
+    try {
+      await Promise.race([joined, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  /** Commits offsets (next offset to read, per partition) to the group. */
-  async commit(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
-    await this.consumer!.commitOffsets(offsets);
+  private async connect(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100,
+      sessionTimeout: this.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(this.sessionTimeoutMs / 5))),
+    });
+    this.consumer = consumer;
+    const unstable = () => { this.stable = false; this.epoch++; };
+    consumer.on(consumer.events.REQUEST, (e) => { if (e.payload.apiName === "JoinGroup") unstable(); });
+    for (const event of [consumer.events.REBALANCING, consumer.events.STOP, consumer.events.DISCONNECT]) consumer.on(event, unstable);
+    consumer.on(consumer.events.CRASH, (e) => {
+      unstable();
+      // kafkajs restarts after retriable errors only; a member must stay in the group, so rejoin anyway.
+      if (!e.payload.restart && !this.stopping && this.consumer === consumer) {
+        setTimeout(() => {
+          if (this.stopping || this.consumer !== consumer) return;
+          void consumer.disconnect().catch(() => {}).then(() => this.connect()).catch(() => {});
+        }, 500);
+      }
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = new Map(Object.entries(e.payload.memberAssignment).map(([t, ps]) => [t, new Set(ps)]));
+      // Never consume (the range reader does): pause whatever was assigned.
+      try {
+        consumer.pause(this.topics.map((topic) => ({ topic })));
+      } catch { /* not initialized yet; the eachBatch below pauses anything fetched */ }
+      this.epoch++;
+      this.stable = true;
+      this.joined?.();
+    });
+    await consumer.connect();
+    for (const topic of this.topics) await consumer.subscribe({ topic });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, pause }) => { void batch; pause(); },
+    });
+  }
+
+  owns(topic: string, partition: number): boolean {
+    return this.stable && (this.assigned.get(topic)?.has(partition) ?? false);
+  }
+
+  ownedCount(): number {
+    if (!this.stable) return 0;
+    let n = 0;
+    for (const ps of this.assigned.values()) n += ps.size;
+    return n;
+  }
+
+  /** The group's committed offsets and our claim metadata, per `topic:partition`. */
+  async committed(admin: Admin): Promise<Map<string, Committed>> {
+    const out = new Map<string, Committed>();
+    const fetched = await admin.fetchOffsets({ groupId: this.groupId, topics: [...this.topics] });
+    for (const { topic, partitions } of fetched) {
+      for (const p of partitions) {
+        const offset = Number(p.offset);
+        out.set(`${topic}:${p.partition}`, { offset: offset >= 0 ? offset : undefined, claim: decodeClaim(p.metadata) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Commits claims (each partition must be owned). Resolves true if they landed in the generation
+   * they were planned in, false if the group refused them (a rebalance began). Throws if the
+   * outcome is uncertain: the commit succeeded but a rebalance happened while it was in flight.
+   */
+  async claim(claims: { topic: string; partition: number; offset: number; metadata: string }[], epoch: number): Promise<boolean> {
+    if (claims.length === 0) return true;
+    if (!this.stable || this.epoch !== epoch || !claims.every((c) => this.owns(c.topic, c.partition))) return false;
+    try {
+      await this.consumer!.commitOffsets(claims.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset), metadata: c.metadata })));
+    } catch {
+      return false;
+    }
+    if (this.epoch !== epoch) throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => `${c.topic}:${c.partition}`));
+    return true;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.stable = false;
     await this.consumer?.disconnect().catch(() => {});
   }
 }

@@ -3,9 +3,11 @@ import type { Admin, KafkaConfig } from "kafkajs";
 import { any, binary, int, long, string, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
 import { kafkaErrors } from "./errors.js";
-import { capOffsets, carryOver, forEachPartition, get, limitOffsets, ranges, set } from "./offsets.js";
+import { capOffsets, carryOver, forEachPartition, get, limitOffsets, rangeEnds, ranges, set } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 import { GroupMember } from "./group-member.js";
+import { GroupPlanner, emptyGroupOffsets, isGroupOffsets } from "./group-planner.js";
+import type { GroupOffsets } from "./group-planner.js";
 import { Prefetcher } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
 import type { KafkaRow } from "./range-reader.js";
@@ -27,8 +29,15 @@ export interface KafkaSourceOptions {
   maxOffsetsPerTrigger?: number;
   /** Fail when offsets to read were deleted (retention) or went back. Default true; false skips and counts them. */
   failOnDataLoss?: boolean;
-  /** Consumer group that receives the committed offsets after each batch, so lag tools see progress. */
+  /**
+   * Consumer group to join. Processes running the same query with the same `groupId` split the
+   * partitions between them (each with its own checkpoint) and hand them over on rebalance without
+   * losing or repeating a row; see docs/kafka-source.md#scale-out. Committed offsets also show
+   * progress to lag tools. Without it, the query reads every partition itself.
+   */
   groupId?: string;
+  /** Group session timeout: how long a process that died keeps its partitions. Default 30 s (kafkajs'). */
+  sessionTimeoutMs?: number;
   /** Client id for brokers' logs and quotas. Default `skp`. */
   clientId?: string;
   /** Connection retries before a clear error (exponential backoff from 300 ms). Default 5. */
@@ -57,11 +66,11 @@ type Watermarks = Map<string, { low: number; high: number }>;
  * @example
  * readStream(kafkaSource({ brokers: ["localhost:9092"], topic: "events" })).parseJson(schema)
  */
-export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, KafkaOffsets> {
+export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, KafkaOffsets | GroupOffsets> {
   const topics = [...(options.topics ?? []), ...(options.topic ? [options.topic] : [])];
   if (topics.length === 0) throw kafkaErrors.noTopics();
   if (!options.client && !options.brokers?.length) throw kafkaErrors.noBrokers();
-  const { startingOffsets = "latest", maxOffsetsPerTrigger, failOnDataLoss = true, groupId, retries = 5, fetchTimeoutMs = 30_000, prefetchOffsets = 50_000 } = options;
+  const { startingOffsets = "latest", maxOffsetsPerTrigger, failOnDataLoss = true, groupId, retries = 5, fetchTimeoutMs = 30_000, prefetchOffsets = 50_000, sessionTimeoutMs = 30_000 } = options;
   if (maxOffsetsPerTrigger !== undefined && !(Number.isInteger(maxOffsetsPerTrigger) && maxOffsetsPerTrigger > 0)) {
     throw kafkaErrors.badOption("maxOffsetsPerTrigger", maxOffsetsPerTrigger, "a positive integer");
   }
@@ -80,6 +89,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   let admin: Admin | undefined;
   let reader: RangeReader | undefined;
   let member: GroupMember | undefined;
+  let planner: GroupPlanner | undefined;
   let users = 0;
   let opening: Promise<void> | undefined;
   let readLock: Promise<unknown> = Promise.resolve();
@@ -92,7 +102,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   const prefetcher = new Prefetcher(serialized);
   let lastWatermarks: Watermarks = new Map();
   let lastWatermarksAt = 0;
-  const metrics = { dataLossOffsets: 0, groupCommitFailures: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0 };
+  const metrics = { dataLossOffsets: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0, ownedPartitions: 0, claimsRefused: 0 };
 
   async function connect(): Promise<void> {
     try {
@@ -103,7 +113,8 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       for (const topic of topics) if (!existing.has(topic)) throw kafkaErrors.unknownTopic(topic);
       await watermarks();
       reader = new RangeReader(kafka, topics, `skp-reader-${crypto.randomUUID()}`, fetchTimeoutMs);
-      member = groupId ? new GroupMember(kafka, topics, groupId) : undefined;
+      member = groupId ? new GroupMember(kafka, topics, groupId, sessionTimeoutMs) : undefined;
+      planner = member ? new GroupPlanner({ member, admin: () => admin!, initial: startOf, maxOffsetsPerTrigger, failOnDataLoss }) : undefined;
       await Promise.all([reader.start(), member?.start()]);
     } catch (e) {
       await reader?.stop();
@@ -142,6 +153,23 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     return out;
   };
   const earliest = (topic: string, partition: number) => lastWatermarks.get(`${topic}:${partition}`)?.low ?? 0;
+  /** Where a partition starts that the checkpoint (or the group) has no offset for. */
+  const startOf = (topic: string, partition: number, w: Watermarks): number => {
+    const wm = w.get(`${topic}:${partition}`) ?? { low: 0, high: 0 };
+    const given = typeof startingOffsets === "object" ? get(startingOffsets, topic, partition) : undefined;
+    const pick = given ?? (startingOffsets === "latest" ? -1 : -2);
+    return pick === -2 ? wm.low : pick === -1 ? wm.high : pick;
+  };
+  const reportLag = (end: KafkaOffsets, highs: KafkaOffsets) => {
+    let behind = 0, worst = 0, n = 0;
+    forEachPartition(end, (topic, partition, offset) => {
+      const lag = Math.max(0, (get(highs, topic, partition) ?? offset) - offset);
+      behind += lag; worst = Math.max(worst, lag); n++;
+    });
+    metrics.avgOffsetsBehindLatest = n ? behind / n : 0;
+    metrics.maxOffsetsBehindLatest = worst;
+    metrics.ownedPartitions = member ? member.ownedCount() : n;
+  };
 
   return {
     description: `KafkaSource[${topics.join(",")}]`,
@@ -156,7 +184,8 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       await (opening ??= connect().catch((e) => { opening = undefined; throw e; }));
     },
 
-    async initialOffset(): Promise<KafkaOffsets> {
+    async initialOffset(): Promise<KafkaOffsets | GroupOffsets> {
+      if (planner) return emptyGroupOffsets();
       const w = await watermarks();
       if (startingOffsets === "earliest") return asOffsets(w, "low");
       if (startingOffsets === "latest") return asOffsets(w, "high");
@@ -169,9 +198,16 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       return out;
     },
 
-    async latestOffset(start: KafkaOffsets, limit: ReadLimit): Promise<KafkaOffsets> {
+    async latestOffset(start: KafkaOffsets | GroupOffsets, limit: ReadLimit): Promise<KafkaOffsets | GroupOffsets> {
+      if (isGroupOffsets(start) !== !!planner) throw kafkaErrors.modeChanged(!!planner);
       const w = await watermarks();
       const highs = asOffsets(w, "high");
+      if (planner) {
+        const end = await planner.plan(start as GroupOffsets, w, limit);
+        reportLag(end.group, highs);
+        return end;
+      }
+      start = start as KafkaOffsets;
       forEachPartition(start, (topic, partition, from) => {
         const high = get(highs, topic, partition);
         if (high !== undefined && high < from && failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
@@ -180,20 +216,15 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       let end = limitOffsets(start, highs, Number.isFinite(max) ? max : undefined, earliest);
       end = capOffsets(end, limit.upTo as KafkaOffsets | undefined, start, earliest);
       end = carryOver(start, end);
-      let behind = 0, worst = 0, n = 0;
-      forEachPartition(end, (topic, partition, offset) => {
-        const lag = Math.max(0, (get(highs, topic, partition) ?? offset) - offset);
-        behind += lag; worst = Math.max(worst, lag); n++;
-      });
-      metrics.avgOffsetsBehindLatest = n ? behind / n : 0;
-      metrics.maxOffsetsBehindLatest = worst;
+      reportLag(end, highs);
       return end;
     },
 
-    async getBatch(start: KafkaOffsets, end: KafkaOffsets): Promise<KafkaRow[]> {
+    async getBatch(start: KafkaOffsets | GroupOffsets, end: KafkaOffsets | GroupOffsets): Promise<KafkaRow[]> {
       // Low watermarks move only with retention: the ones latestOffset just fetched are fresh enough.
       const w = Date.now() - lastWatermarksAt < 1_000 ? lastWatermarks : await watermarks();
-      const plan = ranges(start, end, earliest);
+      const plan = isGroupOffsets(end) ? await planner!.claim(end) : ranges(start as KafkaOffsets, end, earliest);
+      const ends = isGroupOffsets(end) ? rangeEnds(plan) : end;
       for (const r of plan) {
         const low = w.get(`${r.topic}:${r.partition}`)?.low ?? 0;
         if (r.from < low) {
@@ -207,33 +238,24 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       if (prefetchOffsets > 0) {
         // The backlog after this batch, as the next trigger will likely plan it.
         const cap = Math.min(prefetchOffsets, maxOffsetsPerTrigger ?? Infinity);
-        const next = limitOffsets(end, asOffsets(w, "high"), cap, earliest);
-        prefetcher.prefetch(ranges(end, next, earliest).filter((r) => r.until > r.from));
+        const next = limitOffsets(ends, asOffsets(w, "high"), cap, earliest);
+        prefetcher.prefetch(ranges(ends, next, earliest).filter((r) => r.until > r.from && get(ends, r.topic, r.partition) !== undefined));
       }
       return rows;
     },
 
-    async commit(end: KafkaOffsets): Promise<void> {
-      if (!member) return;
-      const offsets: { topic: string; partition: number; offset: string }[] = [];
-      forEachPartition(end, (topic, partition, offset) => offsets.push({ topic, partition, offset: String(offset) }));
-      try {
-        await member.commit(offsets);
-      } catch {
-        // Lag reporting only: the checkpoint stays the source of truth, so a failed report never fails a batch.
-        metrics.groupCommitFailures++;
-      }
-    },
+    // Nothing to do: offsets live in the checkpoint; a grouped query's claims are its group commits.
+    commit(): void {},
 
     async stop(): Promise<void> {
       users = Math.max(0, users - 1);
       if (users > 0) return;
       const r = reader, a = admin, m = member;
-      reader = undefined; admin = undefined; member = undefined; opening = undefined;
+      reader = undefined; admin = undefined; member = undefined; planner = undefined; opening = undefined;
       await Promise.all([r?.stop(), m?.stop()]);
       await a?.disconnect().catch(() => {});
     },
 
-    metrics: () => ({ ...metrics }),
+    metrics: () => ({ ...metrics, claimsRefused: planner?.claimsRefused ?? 0 }),
   };
 }

@@ -87,3 +87,10 @@ export function carryOver(start: KafkaOffsets, end: KafkaOffsets): KafkaOffsets 
   });
   return out;
 }
+
+/** The end offset of each range, as an offset map. */
+export function rangeEnds(list: readonly PartitionRange[]): KafkaOffsets {
+  const out: KafkaOffsets = {};
+  for (const r of list) set(out, r.topic, r.partition, r.until);
+  return out;
+}

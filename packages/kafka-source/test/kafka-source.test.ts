@@ -137,6 +137,49 @@ describe("kafkaSource", () => {
     expect(total).toBe(90);
   });
 
+  it("a grouped query starting at latest pins where it starts, and resumes from the group's claims", async () => {
+    const topic = await newTopic();
+    await produceEvents(broker.kafka, topic, events(60));
+    const chk = mkdtempSync(join(tmpdir(), "skp-kafka-chk-"));
+    const sink = memorySink<KafkaRow>();
+    // The mock cluster ignores LeaveGroup, so a restarted member waits out the old one's session.
+    const groupId = `g-latest-${Date.now()}`;
+    try {
+      const q1 = await readStream(source(topic, { groupId, startingOffsets: "latest", sessionTimeoutMs: 6_000 })).writeStream.format(sink).option("checkpointLocation", chk).start();
+      await q1.processAllAvailable();
+      await produceEvents(broker.kafka, topic, events(40, 60));
+      await q1.processAllAvailable();
+      await q1.stop();
+      await produceEvents(broker.kafka, topic, events(30, 100));
+      const q2 = await readStream(source(topic, { groupId, startingOffsets: "latest", sessionTimeoutMs: 6_000 })).writeStream.format(sink).option("checkpointLocation", chk).start();
+      await q2.processAllAvailable();
+      await q2.stop();
+    } finally {
+      rmSync(chk, { recursive: true, force: true });
+    }
+    // Nothing from before the first start; everything after it exactly once, across the restart.
+    const ids = sink.rows.map((r) => `${r.partition}:${r.offset}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(70);
+  });
+
+  it("a checkpoint keeps its mode: with or without groupId, never switched silently", async () => {
+    const topic = await newTopic(1);
+    await produceEvents(broker.kafka, topic, events(10));
+    for (const [first, second] of [[{}, { groupId: `g-mode-${Date.now()}` }], [{ groupId: `g-mode2-${Date.now()}` }, {}]] as const) {
+      const chk = mkdtempSync(join(tmpdir(), "skp-kafka-chk-"));
+      try {
+        const q1 = await readStream(source(topic, first)).writeStream.format(memorySink()).option("checkpointLocation", chk).start();
+        await q1.processAllAvailable();
+        await q1.stop();
+        const q2 = await readStream(source(topic, second)).writeStream.format(memorySink()).option("checkpointLocation", chk).start();
+        await expect(q2.awaitTermination()).rejects.toThrow(/groupId/);
+      } finally {
+        rmSync(chk, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("malformed messages are counted, never a crash", async () => {
     const topic = await newTopic(1);
     await produceRaw(broker.kafka, topic, ["{bad json", null, JSON.stringify({ id: 1, ts: 0, value: 2, source: "s" })]);
