@@ -2,7 +2,7 @@ import type { Admin } from "kafkajs";
 import type { ReadLimit } from "@skp/core";
 import { claimState, encodeClaim, newClaimId, nextClaim } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
-import type { GroupMember } from "./group-member.js";
+import type { Committed } from "./group-member.js";
 import { capOffsets, forEachPartition, get, limitOffsets, set } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 
@@ -27,8 +27,17 @@ export function isGroupOffsets(o: unknown): o is GroupOffsets {
 
 type Watermarks = Map<string, { low: number; high: number }>;
 
+/** What the planner needs of the group membership (GroupMember; a fake in tests). */
+export interface Membership {
+  readonly stable: boolean;
+  readonly epoch: number;
+  owns(topic: string, partition: number): boolean;
+  committed(admin: Admin): Promise<Map<string, Committed>>;
+  claim(claims: { topic: string; partition: number; offset: number; metadata: string }[], epoch: number): Promise<boolean>;
+}
+
 export interface GroupPlannerConfig {
-  member: GroupMember;
+  member: Membership;
   admin: () => Admin;
   /** Where a partition the group never committed starts. */
   initial: (topic: string, partition: number, w: Watermarks) => number;
