@@ -32,6 +32,7 @@ export class GroupMember {
     private readonly topics: readonly string[],
     private readonly groupId: string,
     private readonly sessionTimeoutMs: number,
+    private readonly admin: () => Admin,
   ) {}
 
   private stopping = false;
@@ -126,7 +127,16 @@ export class GroupMember {
       return false;
     }
     if (this.epoch !== epoch) throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => `${c.topic}:${c.partition}`));
-    return true;
+    // kafkajs resolves a commit without sending it when its consumer is between runs (e.g. restarting
+    // after a crash): only what the group now holds counts.
+    const now = await this.committed(this.admin());
+    const landed = claims.filter((c) => {
+      const got = now.get(`${c.topic}:${c.partition}`);
+      return got?.offset === c.offset && got.claim !== undefined && got.claim.id === decodeClaim(c.metadata)?.id;
+    }).length;
+    if (landed === claims.length) return true;
+    if (landed === 0 && this.epoch === epoch) return false;
+    throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => `${c.topic}:${c.partition}`));
   }
 
   async stop(): Promise<void> {

@@ -113,7 +113,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       for (const topic of topics) if (!existing.has(topic)) throw kafkaErrors.unknownTopic(topic);
       await watermarks();
       reader = new RangeReader(kafka, topics, `skp-reader-${crypto.randomUUID()}`, fetchTimeoutMs);
-      member = groupId ? new GroupMember(kafka, topics, groupId, sessionTimeoutMs) : undefined;
+      member = groupId ? new GroupMember(kafka, topics, groupId, sessionTimeoutMs, () => admin!) : undefined;
       planner = member ? new GroupPlanner({ member, admin: () => admin!, initial: startOf, maxOffsetsPerTrigger, failOnDataLoss }) : undefined;
       await Promise.all([reader.start(), member?.start()]);
     } catch (e) {
