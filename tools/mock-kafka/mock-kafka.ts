@@ -55,8 +55,12 @@ export async function startMockKafka(topics: string[] = []): Promise<MockKafka> 
     },
     async stop() {
       if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
       child.stdin!.end();
-      await new Promise((r) => child.once("exit", r));
+      // Tearing the mock cluster down can hang while clients are still connected: do not wait forever.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { ClaimMetadata } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
 
 const JOIN_TIMEOUT_MS = 60_000;
+const FIRST_JOIN_RETRY_MS = 20_000;
 
 export interface Committed {
   offset: number | undefined;
@@ -53,6 +54,7 @@ export class GroupMember {
   }
 
   private async connect(): Promise<void> {
+    if (this.stopping) return;
     const consumer = this.kafka.consumer({
       groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100,
       sessionTimeout: this.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(this.sessionTimeoutMs / 5))),
@@ -61,17 +63,23 @@ export class GroupMember {
     const unstable = () => { this.stable = false; this.epoch++; };
     consumer.on(consumer.events.REQUEST, (e) => { if (e.payload.apiName === "JoinGroup") unstable(); });
     for (const event of [consumer.events.REBALANCING, consumer.events.STOP, consumer.events.DISCONNECT]) consumer.on(event, unstable);
+    const replace = () => {
+      if (this.stopping || this.consumer !== consumer) return;
+      this.consumer = undefined;
+      void consumer.disconnect().catch(() => {}).then(() => this.connect()).catch(() => {});
+    };
     consumer.on(consumer.events.CRASH, (e) => {
       unstable();
       // kafkajs restarts after retriable errors only; a member must stay in the group, so rejoin anyway.
-      if (!e.payload.restart && !this.stopping && this.consumer === consumer) {
-        setTimeout(() => {
-          if (this.stopping || this.consumer !== consumer) return;
-          void consumer.disconnect().catch(() => {}).then(() => this.connect()).catch(() => {});
-        }, 500);
-      }
+      if (!e.payload.restart) setTimeout(replace, 500);
     });
+    // A first join that never completes (seen with the mock cluster) is retried with a fresh consumer.
+    let joinedOnce = false;
+    const watchdog = setTimeout(() => { if (!joinedOnce) replace(); }, FIRST_JOIN_RETRY_MS);
+    watchdog.unref();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      joinedOnce = true;
+      clearTimeout(watchdog);
       this.assigned = new Map(Object.entries(e.payload.memberAssignment).map(([t, ps]) => [t, new Set(ps)]));
       // Never consume (the range reader does): pause whatever was assigned.
       try {

@@ -31,7 +31,7 @@ function start(p: Proc, topic: string, groupId: string): Promise<void> {
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d) => { if (String(d).includes("ready")) resolve(); });
     child.on("exit", (code) => reject(new Error(`${p.name} exited (${code}) before ready: ${p.stderr}`)));
-    setTimeout(() => reject(new Error(`${p.name} not ready after 45 s: ${p.stderr.slice(-3000)}`)), 45_000);
+    setTimeout(() => reject(new Error(`${p.name} not ready after 70 s: ${p.stderr.slice(-3000)}`)), 70_000);
   });
 }
 
@@ -125,5 +125,5 @@ describe("scale-out: processes sharing a groupId", () => {
     expect(outB.keys.length).toBeGreaterThan(0);
     const ids = [...outA.ids.values(), ...outB.ids.values()];
     expect(ids.filter((id) => id === 0).length).toBe(Math.ceil(produced / 12));
-  }, 240_000);
+  }, 400_000);
 });
