@@ -52,7 +52,7 @@ export class Prefetcher {
       list.push(row);
     }
     const out: KafkaRow[] = [];
-    for (const r of ranges) out.push(...(have.get(`${r.topic}:${r.partition}`) ?? []));
+    for (const r of ranges) for (const row of have.get(`${r.topic}:${r.partition}`) ?? []) out.push(row); // no spread: ranges can be huge
     return out;
   }
 }

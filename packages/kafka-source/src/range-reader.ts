@@ -76,7 +76,8 @@ export class RangeReader {
       });
     }
     const out: KafkaRow[] = [];
-    for (const r of ranges) out.push(...this.pending.get(`${r.topic}:${r.partition}`)!.rows);
+    // A loop, not push(...rows): spreading a range of 100k+ rows overflows the call stack.
+    for (const r of ranges) for (const row of this.pending.get(`${r.topic}:${r.partition}`)!.rows) out.push(row);
     this.pending = new Map();
     return out;
   }

@@ -29,6 +29,15 @@ describe("Prefetcher", () => {
     expect(reads).toEqual([[r(0, 10, 15), r(1, 0, 3)], [r(0, 15, 17), r(2, 5, 6)]]);
   });
 
+  it("serves a range of hundreds of thousands of rows (no argument spreading that overflows the stack)", async () => {
+    const { read } = fakeReader();
+    const p = new Prefetcher(read);
+    p.prefetch([r(0, 0, 300_000)]);
+    const rows = await p.get([r(0, 0, 300_000), r(1, 0, 1)]);
+    expect(rows).toHaveLength(300_001);
+    expect(rows[299_999]!.offset).toBe(299_999);
+  });
+
   it("ignores a prefetch that does not start where the read starts, and one that failed", async () => {
     const { read } = fakeReader();
     const p = new Prefetcher(read);

@@ -72,7 +72,7 @@ export async function walk(dir: string, skip: string, prefix = ""): Promise<stri
   for (const entry of await readdir(join(dir, prefix), { withFileTypes: true }).catch(() => [])) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith(skip)) out.push(...(await walk(dir, skip, rel)));
+      if (!entry.name.startsWith(skip)) for (const f of await walk(dir, skip, rel)) out.push(f);
     } else out.push(rel);
   }
   return out;
