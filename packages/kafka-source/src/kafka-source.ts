@@ -102,7 +102,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   const prefetcher = new Prefetcher(serialized);
   let lastWatermarks: Watermarks = new Map();
   let lastWatermarksAt = 0;
-  const metrics = { dataLossOffsets: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0, ownedPartitions: 0, claimsRefused: 0 };
+  const metrics = { dataLossOffsets: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0, ownedPartitions: 0 };
 
   async function connect(): Promise<void> {
     try {
@@ -153,7 +153,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     return out;
   };
   const earliest = (topic: string, partition: number) => lastWatermarks.get(`${topic}:${partition}`)?.low ?? 0;
-  /** Where a partition starts that the checkpoint (or the group) has no offset for. */
+  /** Where a partition starts that the checkpoint (or the group) has no offset for: `startingOffsets`. */
   const startOf = (topic: string, partition: number, w: Watermarks): number => {
     const wm = w.get(`${topic}:${partition}`) ?? { low: 0, high: 0 };
     const given = typeof startingOffsets === "object" ? get(startingOffsets, topic, partition) : undefined;
@@ -187,14 +187,13 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     async initialOffset(): Promise<KafkaOffsets | GroupOffsets> {
       if (planner) return emptyGroupOffsets();
       const w = await watermarks();
-      if (startingOffsets === "earliest") return asOffsets(w, "low");
-      if (startingOffsets === "latest") return asOffsets(w, "high");
-      const out = asOffsets(w, "low");
-      forEachPartition(startingOffsets, (topic, partition, offset) => {
-        const wm = w.get(`${topic}:${partition}`);
-        if (!wm) throw kafkaErrors.badStartingOffsets(startingOffsets);
-        set(out, topic, partition, offset === -2 ? wm.low : offset === -1 ? wm.high : offset);
-      });
+      if (typeof startingOffsets === "object") {
+        forEachPartition(startingOffsets, (topic, partition) => {
+          if (!w.has(`${topic}:${partition}`)) throw kafkaErrors.badStartingOffsets(startingOffsets);
+        });
+      }
+      const out: KafkaOffsets = {};
+      forEachPartition(asOffsets(w, "low"), (topic, partition) => set(out, topic, partition, startOf(topic, partition, w)));
       return out;
     },
 
