@@ -1,7 +1,6 @@
 import type { ColumnPlan } from "./parquet-schema.js";
 import type { Codec, EncodeJob } from "./encode-pool.js";
 
-
 /** One Parquet file's encoding job for rows: a plain loop per column over the rows. */
 export function rowsToJob(rows: readonly Record<string, unknown>[], columns: readonly ColumnPlan[], codec: Codec, rowGroupSize?: number): EncodeJob {
   const columnData = columns.map((c) => {
