@@ -13,7 +13,7 @@ import { produceEvents, startBroker } from "../test/mock-broker.js";
 const EVENTS = Number(process.argv[2] ?? 120_000);
 /** Bounded batches, as a streaming job runs them; the source prefetches the next while one is processed. */
 const PER_BATCH = Number(process.env.BENCH_BATCH ?? 20_000);
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const broker = await startBroker();
 const topic = `bench-${Date.now()}`;
 await broker.createTopic(topic, 3);
@@ -78,4 +78,6 @@ console.log(`| raw kafkajs eachBatch + JSON.parse | ${Math.round(rawRate).toLoca
 const serialRate = EVENTS / (median(serial) / 1000);
 console.log(`| skp: kafkaSource → parseJson → window → avg (prefetch off) | ${Math.round(serialRate).toLocaleString("en-US")} | ${(serialRate / rawRate).toFixed(2)} |`);
 console.log(`| skp: kafkaSource → parseJson → window → avg (default: prefetch) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`);
+const perRound = (xs: number[]) => median(xs.map((ms, i) => raw[i]! / ms)).toFixed(2);
+console.log(`\nmedian of per-round ratios (each against the raw run just before it): prefetch ${perRound(ours)}, prefetch off ${perRound(serial)}`);
 void logLevel;

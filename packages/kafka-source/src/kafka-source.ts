@@ -8,7 +8,7 @@ import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 import { GroupMember } from "./group-member.js";
 import { GroupPlanner, emptyGroupOffsets, isGroupOffsets } from "./group-planner.js";
 import type { GroupOffsets } from "./group-planner.js";
-import { Prefetcher } from "./prefetch.js";
+import { Prefetcher, concatRanges } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
 import type { KafkaRow } from "./range-reader.js";
 
@@ -94,7 +94,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   let opening: Promise<void> | undefined;
   let readLock: Promise<unknown> = Promise.resolve();
   // One read at a time: several queries may share this source, and the prefetch runs in between.
-  const serialized = (ranges: readonly PartitionRange[]): Promise<KafkaRow[]> => {
+  const serialized = (ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> => {
     const result = readLock.then(() => reader!.read(ranges));
     readLock = result.catch(() => {});
     return result;
@@ -233,7 +233,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
         }
       }
       const todo = plan.filter((r) => r.until > r.from);
-      const rows = await prefetcher.get(todo);
+      const rows = concatRanges(await prefetcher.get(todo));
       if (prefetchOffsets > 0) {
         // The backlog after this batch, as the next trigger will likely plan it.
         const cap = Math.min(prefetchOffsets, maxOffsetsPerTrigger ?? Infinity);

@@ -1,7 +1,8 @@
 import type { PartitionRange } from "./offsets.js";
 import type { KafkaRow } from "./range-reader.js";
 
-type Read = (ranges: readonly PartitionRange[]) => Promise<KafkaRow[]>;
+/** Reads ranges; returns each range's rows in offset order, one array per range, in range order. */
+export type ReadRanges = (ranges: readonly PartitionRange[]) => Promise<KafkaRow[][]>;
 
 /**
  * Reads the next batch's ranges in the background while the engine processes the current batch, so
@@ -10,49 +11,65 @@ type Read = (ranges: readonly PartitionRange[]) => Promise<KafkaRow[]>;
  * Rows for an offset range are the same whenever they are read, so this never changes a batch.
  */
 export class Prefetcher {
-  private ahead: { ranges: readonly PartitionRange[]; rows: Promise<KafkaRow[] | undefined> } | undefined;
+  private ahead: { ranges: readonly PartitionRange[]; rows: Promise<KafkaRow[][] | undefined> } | undefined;
 
-  constructor(private readonly read: Read) {}
+  constructor(private readonly read: ReadRanges) {}
 
   prefetch(ranges: readonly PartitionRange[]): void {
     if (ranges.length === 0) return;
     this.ahead = { ranges, rows: this.read(ranges).catch(() => undefined) };
   }
 
-  async get(ranges: readonly PartitionRange[]): Promise<KafkaRow[]> {
+  async get(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
     const ahead = this.ahead;
     this.ahead = undefined;
     const got = ahead ? await ahead.rows : undefined;
     if (!ahead || !got) return this.read(ranges);
-    const byPartition = new Map<string, KafkaRow[]>();
-    for (const row of got) {
-      const key = `${row.topic}:${row.partition}`;
-      let list = byPartition.get(key);
-      if (!list) byPartition.set(key, (list = []));
-      list.push(row);
-    }
-    const prefetched = new Map(ahead.ranges.map((r) => [`${r.topic}:${r.partition}`, r]));
-    const have = new Map<string, KafkaRow[]>();
+    const prefetched = new Map(ahead.ranges.map((r, i) => [`${r.topic}:${r.partition}`, i]));
+    const out: KafkaRow[][] = [];
     const rest: PartitionRange[] = [];
-    for (const r of ranges) {
-      const key = `${r.topic}:${r.partition}`;
-      const a = prefetched.get(key);
+    const restOf: number[] = [];
+    ranges.forEach((r, i) => {
+      const j = prefetched.get(`${r.topic}:${r.partition}`);
+      const a = j === undefined ? undefined : ahead.ranges[j]!;
       if (!a || a.from !== r.from) {
+        out.push([]);
         rest.push(r);
-        continue;
+        restOf.push(i);
+        return;
       }
-      have.set(key, (byPartition.get(key) ?? []).filter((row) => row.offset < r.until));
-      if (r.until > a.until) rest.push({ ...r, from: a.until });
-    }
-    const more = rest.length > 0 ? await this.read(rest) : [];
-    for (const row of more) {
-      const key = `${row.topic}:${row.partition}`;
-      let list = have.get(key);
-      if (!list) have.set(key, (list = []));
-      list.push(row);
-    }
-    const out: KafkaRow[] = [];
-    for (const r of ranges) for (const row of have.get(`${r.topic}:${r.partition}`) ?? []) out.push(row); // no spread: ranges can be huge
+      const rows = got[j!]!;
+      out.push(r.until >= a.until ? rows : rows.slice(0, countBelow(rows, r.until)));
+      if (r.until > a.until) {
+        rest.push({ ...r, from: a.until });
+        restOf.push(i);
+      }
+    });
+    if (rest.length === 0) return out;
+    const more = await this.read(rest);
+    more.forEach((rows, k) => {
+      const into = out[restOf[k]!]!;
+      for (const row of rows) into.push(row); // no spread: a range can hold 100k+ rows
+    });
     return out;
   }
+}
+
+/** How many of `rows` (sorted by offset) have an offset below `until`. */
+function countBelow(rows: readonly KafkaRow[], until: number): number {
+  let lo = 0, hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.offset < until) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** One batch's rows: the ranges' rows one after another. */
+export function concatRanges(perRange: readonly KafkaRow[][]): KafkaRow[] {
+  if (perRange.length === 1) return perRange[0]!;
+  const out: KafkaRow[] = [];
+  for (const rows of perRange) for (const row of rows) out.push(row); // no spread: ranges can be huge
+  return out;
 }

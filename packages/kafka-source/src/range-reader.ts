@@ -12,21 +12,31 @@ export interface KafkaRow {
   headers: Record<string, string | null>;
 }
 
-interface Pending {
-  range: PartitionRange;
+/** One partition's position: rows fetched and not yet handed out, and where fetching continues. */
+interface Stream {
+  topic: string;
+  partition: number;
+  /** The next offset to accept; every fetched offset below it is in `rows` or was handed out. */
   cursor: number;
   rows: KafkaRow[];
+  /** Index of the first row not yet handed out. */
+  head: number;
+  /** End of the range being read (or last read): fetching pauses there. */
+  until: number;
+  paused: boolean;
 }
 
 /**
  * Reads exact offset ranges. kafkajs has no manual partition assignment, so the reader is a consumer in
- * a private group (it alone, so it owns every partition), paused except while a range is read: seek to
- * the range start, resume, keep exactly the offsets in `[from, until)`, pause again. Anything a fetch
- * returns outside the range (stale in-flight data) is ignored, so a range reads the same every time.
+ * a private group (it alone, so it owns every partition), each partition paused except while a range
+ * of it is read. A range that starts where the partition's stream stands (the common case: each batch
+ * starts where the last ended) continues it; any other start seeks. Data fetched before a seek (stale)
+ * is ignored, so a range reads the same every time.
  */
 export class RangeReader {
   private consumer: Consumer | undefined;
-  private pending = new Map<string, Pending>();
+  private readonly streams = new Map<string, Stream>();
+  private waiting: Stream[] = [];
   private wake: (() => void) | undefined;
   private failure: unknown;
 
@@ -52,34 +62,30 @@ export class RangeReader {
     await joined;
   }
 
-  /** Rows of every range, in range order (topic, partition) and offset order within each. */
-  async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[]> {
-    const consumer = this.consumer!;
-    this.pending = new Map(ranges.map((r) => [`${r.topic}:${r.partition}`, { range: r, cursor: r.from, rows: [] }]));
-    for (const r of ranges) {
-      consumer.seek({ topic: r.topic, partition: r.partition, offset: String(r.from) });
-      consumer.resume([{ topic: r.topic, partitions: [r.partition] }]);
-    }
+  /** Each range's rows in offset order, one array per range, in range order. */
+  async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
+    const streams = ranges.map((r) => this.position(r));
+    this.waiting = streams;
     let lastProgress = Date.now();
     let progressMark = -1;
-    while (this.unfinished().length > 0) {
-      if (this.failure) throw this.failure;
-      const mark = [...this.pending.values()].reduce((n, p) => n + p.cursor, 0);
-      if (mark !== progressMark) { progressMark = mark; lastProgress = Date.now(); }
-      if (Date.now() - lastProgress > this.stallTimeoutMs) {
-        const p = this.unfinished()[0]!;
-        throw kafkaErrors.fetchStalled(p.range.topic, p.range.partition, p.cursor, p.range.until, this.stallTimeoutMs);
+    try {
+      while (streams.some((s) => s.cursor < s.until)) {
+        if (this.failure) throw this.failure;
+        const mark = streams.reduce((n, s) => n + s.cursor, 0);
+        if (mark !== progressMark) { progressMark = mark; lastProgress = Date.now(); }
+        if (Date.now() - lastProgress > this.stallTimeoutMs) {
+          const s = streams.find((x) => x.cursor < x.until)!;
+          throw kafkaErrors.fetchStalled(s.topic, s.partition, s.cursor, s.until, this.stallTimeoutMs);
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 200);
+          this.wake = () => { clearTimeout(t); resolve(); };
+        });
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 200);
-        this.wake = () => { clearTimeout(t); resolve(); };
-      });
+    } finally {
+      this.waiting = [];
     }
-    const out: KafkaRow[] = [];
-    // A loop, not push(...rows): spreading a range of 100k+ rows overflows the call stack.
-    for (const r of ranges) for (const row of this.pending.get(`${r.topic}:${r.partition}`)!.rows) out.push(row);
-    this.pending = new Map();
-    return out;
+    return streams.map((s) => this.take(s));
   }
 
   async stop(): Promise<void> {
@@ -88,8 +94,37 @@ export class RangeReader {
     await this.consumer?.disconnect().catch(() => {});
   }
 
-  private unfinished(): Pending[] {
-    return [...this.pending.values()].filter((p) => p.cursor < p.range.until);
+  /** The partition's stream, continued if it stands where the range starts, else moved there by a seek. */
+  private position(r: PartitionRange): Stream {
+    const key = `${r.topic}:${r.partition}`;
+    let s = this.streams.get(key);
+    const first = s ? (s.head < s.rows.length ? s.rows[s.head]!.offset : s.cursor) : -1;
+    if (!s || r.from < first || r.from > s.cursor) {
+      s = { topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, paused: true };
+      this.streams.set(key, s);
+      this.consumer!.seek({ topic: r.topic, partition: r.partition, offset: String(r.from) });
+    }
+    while (s.head < s.rows.length && s.rows[s.head]!.offset < r.from) s.head++;
+    s.until = r.until;
+    if (s.paused && s.cursor < s.until) this.setPaused(s, false);
+    return s;
+  }
+
+  /** Hands out the stream's rows below its range end; later rows (a fetch past it) stay for the next range. */
+  private take(s: Stream): KafkaRow[] {
+    let end = s.head;
+    while (end < s.rows.length && s.rows[end]!.offset < s.until) end++;
+    const out = s.head === 0 && end === s.rows.length ? s.rows : s.rows.slice(s.head, end);
+    s.rows = end === s.rows.length ? [] : s.rows.slice(end);
+    s.head = 0;
+    return out;
+  }
+
+  private setPaused(s: Stream, paused: boolean): void {
+    s.paused = paused;
+    const tp = [{ topic: s.topic, partitions: [s.partition] }];
+    if (paused) this.consumer?.pause(tp);
+    else this.consumer?.resume(tp);
   }
 
   private fail(error: unknown): void {
@@ -97,32 +132,34 @@ export class RangeReader {
     this.wake?.();
   }
 
-  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
-    const p = this.pending.get(`${batch.topic}:${batch.partition}`);
-    if (!p || p.cursor >= p.range.until) {
+  private async onBatch({ batch, isStale }: EachBatchPayload): Promise<void> {
+    const s = this.streams.get(`${batch.topic}:${batch.partition}`);
+    if (!s) {
       this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
       return;
     }
-    const before = p.cursor;
+    // Fetched before a seek that has not taken effect yet: not from this stream's position. Every
+    // other batch is kept, even one that arrives after a pause: kafkajs moves its fetch position past
+    // whatever it delivered, so dropping one would leave a hole the next range cannot see.
+    if (isStale()) return;
+    const before = s.cursor;
     for (const m of batch.messages) {
       const offset = Number(m.offset);
-      if (offset < p.cursor || offset >= p.range.until) continue;
-      p.rows.push({ key: m.key ?? null, value: m.value ?? null, topic: batch.topic, partition: batch.partition, offset, timestamp: Number(m.timestamp), headers: decodeHeaders(m.headers) });
-      p.cursor = offset + 1;
+      if (offset < s.cursor) continue;
+      s.rows.push({ key: m.key ?? null, value: m.value ?? null, topic: batch.topic, partition: batch.partition, offset, timestamp: Number(m.timestamp), headers: decodeHeaders(m.headers) });
+      s.cursor = offset + 1;
     }
     // Offsets may have gaps (compaction, transaction markers): a fetch that started at or before our
-    // position and ended inside the range has read everything up to its last offset.
+    // position has read everything up to its last offset.
     const first = batch.messages.length > 0 ? Number(batch.messages[0]!.offset) : Number.POSITIVE_INFINITY;
     const last = Number(batch.lastOffset());
-    if (first <= before && last + 1 > p.cursor && last < p.range.until) p.cursor = last + 1;
-    if (p.cursor >= p.range.until) {
-      this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-      this.wake?.();
-    }
+    if (first <= before && last + 1 > s.cursor) s.cursor = last + 1;
+    if (!s.paused && s.cursor >= s.until) this.setPaused(s, true);
+    if (s.cursor >= s.until && this.waiting.includes(s)) this.wake?.();
   }
 }
 
-const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
+export const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
 
 /** Header values as strings; most messages have none, and those share one frozen empty object. */
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string | null> {

@@ -1,23 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { Prefetcher } from "../src/prefetch.js";
+import { Prefetcher, concatRanges } from "../src/prefetch.js";
 import type { PartitionRange } from "../src/offsets.js";
 import type { KafkaRow } from "../src/range-reader.js";
 
 /** A fake reader over an infinite log: partition p, offset o holds value `p:o`. Records every read. */
 function fakeReader() {
   const reads: PartitionRange[][] = [];
-  const read = async (ranges: readonly PartitionRange[]): Promise<KafkaRow[]> => {
+  const read = async (ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> => {
     reads.push(ranges.map((r) => ({ ...r })));
-    const out: KafkaRow[] = [];
-    for (const r of ranges) for (let o = r.from; o < r.until; o++) {
-      out.push({ key: null, value: new TextEncoder().encode(`${r.partition}:${o}`), topic: r.topic, partition: r.partition, offset: o, timestamp: 0, headers: {} });
+    const out: KafkaRow[][] = [];
+    for (const r of ranges) for (let o = r.from, rows: KafkaRow[] = out[out.push([]) - 1]!; o < r.until; o++) {
+      rows.push({ key: null, value: new TextEncoder().encode(`${r.partition}:${o}`), topic: r.topic, partition: r.partition, offset: o, timestamp: 0, headers: {} });
     }
     return out;
   };
   return { read, reads };
 }
 const r = (partition: number, from: number, until: number): PartitionRange => ({ topic: "t", partition, from, until });
-const offsets = (rows: KafkaRow[]) => rows.map((x) => `${x.partition}:${x.offset}`);
+const offsets = (perRange: KafkaRow[][]) => concatRanges(perRange).map((x) => `${x.partition}:${x.offset}`);
 
 describe("Prefetcher", () => {
   it("serves a read from the prefetched rows, reading only what they do not cover", async () => {
@@ -34,8 +34,9 @@ describe("Prefetcher", () => {
     const p = new Prefetcher(read);
     p.prefetch([r(0, 0, 300_000)]);
     const rows = await p.get([r(0, 0, 300_000), r(1, 0, 1)]);
-    expect(rows).toHaveLength(300_001);
-    expect(rows[299_999]!.offset).toBe(299_999);
+    const all = concatRanges(rows);
+    expect(all).toHaveLength(300_001);
+    expect(all[299_999]!.offset).toBe(299_999);
   });
 
   it("ignores a prefetch that does not start where the read starts, and one that failed", async () => {
