@@ -1,3 +1,4 @@
+import { parseIsoUtc } from "./iso-timestamp.js";
 import type { DataType } from "./types.js";
 
 /** Marker returned by converters when a value does not fit its type. */
@@ -11,7 +12,9 @@ const INT32_MAX = 2147483647;
 const HAS_ZONE = /(?:[zZ]|[+-]\d\d(?::?\d\d)?)$/;
 
 export function parseTimestamp(value: string): number {
-  // Fast path for the common `...Z` form; otherwise add `Z` when the string carries no zone at all.
+  const canonical = parseIsoUtc(value);
+  if (canonical !== undefined) return canonical;
+  // Other shapes: add `Z` when the string carries no zone at all.
   const text = value.charCodeAt(value.length - 1) === 90 || value.length <= 10 || HAS_ZONE.test(value) ? value : `${value}Z`;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? (INVALID as unknown as number) : ms;
