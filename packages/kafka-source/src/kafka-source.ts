@@ -160,6 +160,24 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     const pick = given ?? (startingOffsets === "latest" ? -1 : -2);
     return pick === -2 ? wm.low : pick === -1 ? wm.high : pick;
   };
+  /** Log ends as last known: the broker's answer at the last refresh, raised by what fetches reported since. */
+  const knownHighs = (): KafkaOffsets => {
+    const out = asOffsets(lastWatermarks, "high");
+    for (const [key, high] of reader?.highWatermarks ?? []) {
+      const i = key.lastIndexOf(":"), topic = key.slice(0, i), partition = Number(key.slice(i + 1));
+      if (high > (get(out, topic, partition) ?? Infinity)) set(out, topic, partition, high);
+    }
+    return out;
+  };
+  /** Whether the known log ends already hold `max` offsets past `start` (fresh within a second). */
+  const fullBatchKnown = (start: KafkaOffsets, max: number): boolean => {
+    if (!Number.isFinite(max) || Date.now() - lastWatermarksAt >= 1_000) return false;
+    let backlog = 0;
+    forEachPartition(knownHighs(), (topic, partition, high) => {
+      backlog += Math.max(0, high - (get(start, topic, partition) ?? earliest(topic, partition)));
+    });
+    return backlog >= max;
+  };
   const reportLag = (end: KafkaOffsets, highs: KafkaOffsets) => {
     let behind = 0, worst = 0, n = 0;
     forEachPartition(end, (topic, partition, offset) => {
@@ -199,19 +217,26 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
 
     async latestOffset(start: KafkaOffsets | GroupOffsets, limit: ReadLimit): Promise<KafkaOffsets | GroupOffsets> {
       if (isGroupOffsets(start) !== !!planner) throw kafkaErrors.modeChanged(!!planner);
-      const w = await watermarks();
-      const highs = asOffsets(w, "high");
       if (planner) {
+        const w = await watermarks();
         const end = await planner.plan(start as GroupOffsets, w, limit);
-        reportLag(end.group, highs);
+        reportLag(end.group, asOffsets(w, "high"));
         return end;
       }
       start = start as KafkaOffsets;
-      forEachPartition(start, (topic, partition, from) => {
-        const high = get(highs, topic, partition);
-        if (high !== undefined && high < from && failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
-      });
       const max = limit.unbounded ? Infinity : Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);
+      let highs: KafkaOffsets;
+      if (fullBatchKnown(start, max)) {
+        // Catching up: the fetches' high watermarks already show a full batch, so skip asking the
+        // broker (a round trip per trigger). Partitions and lag are still refreshed at least every second.
+        highs = knownHighs();
+      } else {
+        highs = asOffsets(await watermarks(), "high");
+        forEachPartition(start, (topic, partition, from) => {
+          const high = get(highs, topic, partition);
+          if (high !== undefined && high < from && failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
+        });
+      }
       let end = limitOffsets(start, highs, Number.isFinite(max) ? max : undefined, earliest);
       end = capOffsets(end, limit.upTo as KafkaOffsets | undefined, start, earliest);
       end = carryOver(start, end);
@@ -237,7 +262,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       if (prefetchOffsets > 0) {
         // The backlog after this batch, as the next trigger will likely plan it.
         const cap = Math.min(prefetchOffsets, maxOffsetsPerTrigger ?? Infinity);
-        const next = limitOffsets(ends, asOffsets(w, "high"), cap, earliest);
+        const next = limitOffsets(ends, knownHighs(), cap, earliest);
         prefetcher.prefetch(ranges(ends, next, earliest).filter((r) => r.until > r.from && get(ends, r.topic, r.partition) !== undefined));
       }
       return rows;

@@ -36,6 +36,8 @@ interface Stream {
 export class RangeReader {
   private consumer: Consumer | undefined;
   private readonly streams = new Map<string, Stream>();
+  /** The highest high watermark any fetch reported, per `topic:partition`: a lower bound of the log end. */
+  readonly highWatermarks = new Map<string, number>();
   private waiting: Stream[] = [];
   private wake: (() => void) | undefined;
   private failure: unknown;
@@ -133,7 +135,10 @@ export class RangeReader {
   }
 
   private async onBatch({ batch, isStale }: EachBatchPayload): Promise<void> {
-    const s = this.streams.get(`${batch.topic}:${batch.partition}`);
+    const key = `${batch.topic}:${batch.partition}`;
+    const high = Number(batch.highWatermark);
+    if (high > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, high);
+    const s = this.streams.get(key);
     if (!s) {
       this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
       return;

@@ -201,6 +201,31 @@ describe("kafkaSource", () => {
     expect(sink.rows.map(text)).toEqual(["x"]);
   });
 
+  it("while catching up, plans batches from the fetches' high watermarks instead of asking the broker each trigger", async () => {
+    const topic = await newTopic();
+    await produceEvents(broker.kafka, topic, events(3_000));
+    let asked = 0;
+    const admin = broker.kafka.admin.bind(broker.kafka);
+    const client = Object.create(broker.kafka, {
+      admin: { value: (...args: Parameters<typeof admin>) => {
+        const a = admin(...args);
+        const fetchTopicOffsets = a.fetchTopicOffsets.bind(a);
+        a.fetchTopicOffsets = (t: string) => { asked++; return fetchTopicOffsets(t); };
+        return a;
+      } },
+    });
+    const sink = memorySink<KafkaRow>();
+    const q = await readStream(kafkaSource({ client, topic, startingOffsets: "earliest", maxOffsetsPerTrigger: 200 })).writeStream.format(sink).start();
+    await q.processAllAvailable();
+    await q.stop();
+    const offsets = sink.rows.map((r) => `${r.partition}:${r.offset}`);
+    expect(offsets).toHaveLength(3_000);
+    expect(new Set(offsets).size).toBe(3_000);
+    const batches = q.recentProgress.filter((p) => p.numInputRows > 0).length;
+    expect(batches).toBeGreaterThanOrEqual(15);
+    expect(asked).toBeLessThan(batches / 2);
+  });
+
   it("failOnDataLoss: offsets that went back (topic recreated) fail clearly, or are skipped and counted", async () => {
     const topic = await newTopic(1);
     await produceRaw(broker.kafka, topic, ["a", "b"]);
