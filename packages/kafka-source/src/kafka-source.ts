@@ -141,6 +141,8 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     }
     lastWatermarks = out;
     lastWatermarksAt = Date.now();
+    // Only ends reported after this answer may raise it: an older one could be from a deleted topic.
+    reader?.highWatermarks.clear();
     return out;
   }
 

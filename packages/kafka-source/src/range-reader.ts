@@ -36,7 +36,7 @@ interface Stream {
 export class RangeReader {
   private consumer: Consumer | undefined;
   private readonly streams = new Map<string, Stream>();
-  /** The highest high watermark any fetch reported, per `topic:partition`: a lower bound of the log end. */
+  /** The highest high watermark fetches reported (since the owner cleared it), per `topic:partition`: a lower bound of the log end. */
   readonly highWatermarks = new Map<string, number>();
   private waiting: Stream[] = [];
   private wake: (() => void) | undefined;
