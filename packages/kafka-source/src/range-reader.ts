@@ -66,6 +66,10 @@ export class RangeReader {
 
   /** Each range's rows in offset order, one array per range, in range order. */
   async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
+    // Rows kept for a partition this read skips would be held indefinitely (up to a fetch's worth
+    // each): forget those streams; a later range of theirs seeks.
+    const asked = new Set(ranges.map((r) => `${r.topic}:${r.partition}`));
+    for (const key of this.streams.keys()) if (!asked.has(key)) this.streams.delete(key);
     const streams = ranges.map((r) => this.position(r));
     this.waiting = streams;
     let lastProgress = Date.now();
