@@ -3,7 +3,7 @@ import type { ReadLimit } from "@skp/core";
 import { claimState, encodeClaim, newClaimId, nextClaim } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
 import type { Committed } from "./group-member.js";
-import { capOffsets, forEachPartition, get, limitOffsets, set } from "./offsets.js";
+import { batchLimit, capOffsets, forEachPartition, get, limitOffsets, set, splitPartitionKey } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 
 /**
@@ -67,8 +67,7 @@ export class GroupPlanner {
     // start ("latest" moves!) is pinned by the first batch.
     const fresh = new Set<string>();
     for (const [key, { high }] of w) {
-      const i = key.lastIndexOf(":");
-      const topic = key.slice(0, i), partition = Number(key.slice(i + 1));
+      const [topic, partition] = splitPartitionKey(key);
       if (!member.owns(topic, partition)) continue;
       const c = committed.get(key);
       let from = c?.offset ?? initial(topic, partition, w);
@@ -81,8 +80,7 @@ export class GroupPlanner {
       prior.set(key, c?.claim?.id ?? null);
       if (c?.offset === undefined) fresh.add(key);
     }
-    const max = limit.unbounded ? Infinity : Math.min(limit.maxRows ?? Infinity, this.config.maxOffsetsPerTrigger ?? Infinity);
-    let end = limitOffsets(starts, highs, Number.isFinite(max) ? max : undefined, (t, p) => get(starts, t, p)!);
+    let end = limitOffsets(starts, highs, batchLimit(limit, this.config.maxOffsetsPerTrigger), (t, p) => get(starts, t, p)!);
     const upTo = isGroupOffsets(limit.upTo) ? limit.upTo.group : undefined;
     if (upTo) end = capOffsets(end, upTo, starts, (t, p) => get(starts, t, p)!);
     const out: GroupOffsets = { group: {}, claim: newClaimId(), from: {} };

@@ -3,7 +3,7 @@ import type { Admin, KafkaConfig } from "kafkajs";
 import { any, binary, int, long, string, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
 import { kafkaErrors } from "./errors.js";
-import { capOffsets, carryOver, forEachPartition, get, limitOffsets, rangeEnds, ranges, set } from "./offsets.js";
+import { batchLimit, capOffsets, carryOver, forEachPartition, get, limitOffsets, rangeEnds, ranges, set, splitPartitionKey } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 import { GroupMember } from "./group-member.js";
 import { GroupPlanner, emptyGroupOffsets, isGroupOffsets } from "./group-planner.js";
@@ -148,10 +148,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
 
   const asOffsets = (w: Watermarks, pick: "low" | "high"): KafkaOffsets => {
     const out: KafkaOffsets = {};
-    for (const [key, v] of w) {
-      const i = key.lastIndexOf(":");
-      set(out, key.slice(0, i), Number(key.slice(i + 1)), v[pick]);
-    }
+    for (const [key, v] of w) set(out, ...splitPartitionKey(key), v[pick]);
     return out;
   };
   const earliest = (topic: string, partition: number) => lastWatermarks.get(`${topic}:${partition}`)?.low ?? 0;
@@ -166,14 +163,14 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
   const knownHighs = (): KafkaOffsets => {
     const out = asOffsets(lastWatermarks, "high");
     for (const [key, high] of reader?.highWatermarks ?? []) {
-      const i = key.lastIndexOf(":"), topic = key.slice(0, i), partition = Number(key.slice(i + 1));
+      const [topic, partition] = splitPartitionKey(key);
       if (high > (get(out, topic, partition) ?? Infinity)) set(out, topic, partition, high);
     }
     return out;
   };
   /** Whether the known log ends already hold `max` offsets past `start` (fresh within a second). */
-  const fullBatchKnown = (start: KafkaOffsets, max: number): boolean => {
-    if (!Number.isFinite(max) || Date.now() - lastWatermarksAt >= 1_000) return false;
+  const fullBatchKnown = (start: KafkaOffsets, max: number | undefined): boolean => {
+    if (max === undefined || Date.now() - lastWatermarksAt >= 1_000) return false;
     let backlog = 0;
     forEachPartition(knownHighs(), (topic, partition, high) => {
       backlog += Math.max(0, high - (get(start, topic, partition) ?? earliest(topic, partition)));
@@ -226,7 +223,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
         return end;
       }
       start = start as KafkaOffsets;
-      const max = limit.unbounded ? Infinity : Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);
+      const max = batchLimit(limit, maxOffsetsPerTrigger);
       let highs: KafkaOffsets;
       if (fullBatchKnown(start, max)) {
         // Catching up: the fetches' high watermarks already show a full batch, so skip asking the
@@ -239,7 +236,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
           if (high !== undefined && high < from && failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
         });
       }
-      let end = limitOffsets(start, highs, Number.isFinite(max) ? max : undefined, earliest);
+      let end = limitOffsets(start, highs, max, earliest);
       end = capOffsets(end, limit.upTo as KafkaOffsets | undefined, start, earliest);
       end = carryOver(start, end);
       reportLag(end, highs);

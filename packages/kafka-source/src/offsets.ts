@@ -1,3 +1,5 @@
+import type { ReadLimit } from "@skp/core";
+
 /**
  * Kafka offsets as the skp checkpoint stores them, Spark's shape: `{ "<topic>": { "<partition>": next offset } }`.
  * A batch covers, per partition, offsets `[start, end)`.
@@ -9,6 +11,18 @@ export interface PartitionRange {
   partition: number;
   from: number;
   until: number;
+}
+
+/** Splits a per-partition map key `topic:partition` (the last `:` separates: topics may contain one). */
+export function splitPartitionKey(key: string): [topic: string, partition: number] {
+  const i = key.lastIndexOf(":");
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}
+
+/** The most offsets one batch may read: the trigger's limit and `maxOffsetsPerTrigger`; undefined for no bound. */
+export function batchLimit(limit: ReadLimit, maxOffsetsPerTrigger: number | undefined): number | undefined {
+  const max = limit.unbounded ? Infinity : Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);
+  return Number.isFinite(max) ? max : undefined;
 }
 
 export function forEachPartition(offsets: KafkaOffsets, fn: (topic: string, partition: number, offset: number) => void): void {

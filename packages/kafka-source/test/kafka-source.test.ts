@@ -22,6 +22,13 @@ const source = (topic: string, extra: Partial<Parameters<typeof kafkaSource>[0]>
   kafkaSource({ brokers: broker.brokers, topic, startingOffsets: "earliest", logLevel: "nothing", ...extra });
 const text = (r: { value: Uint8Array | null }) => Buffer.from(r.value!).toString();
 
+/** `n` rows with distinct (partition, offset): each message exactly once. */
+function expectEachMessageOnce(rows: readonly KafkaRow[], n: number) {
+  const ids = rows.map((r) => `${r.partition}:${r.offset}`);
+  expect(ids).toHaveLength(n);
+  expect(new Set(ids).size).toBe(n);
+}
+
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 const T0 = Date.parse("2025-11-06T07:00:00Z");
 function events(n: number, from = 0) {
@@ -118,9 +125,7 @@ describe("kafkaSource", () => {
       rmSync(chk, { recursive: true, force: true });
     }
     // The first run started at "latest" (after round 0's events); later runs resumed from the checkpoint.
-    const ids = sink.rows.map((r) => `${r.partition}:${r.offset}`);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.length).toBe(400);
+    expectEachMessageOnce(sink.rows, 400);
   });
 
   it("reports committed offsets to the consumer group, for lag tools", async () => {
@@ -158,9 +163,7 @@ describe("kafkaSource", () => {
       rmSync(chk, { recursive: true, force: true });
     }
     // Nothing from before the first start; everything after it exactly once, across the restart.
-    const ids = sink.rows.map((r) => `${r.partition}:${r.offset}`);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.length).toBe(70);
+    expectEachMessageOnce(sink.rows, 70);
   });
 
   it("a checkpoint keeps its mode: with or without groupId, never switched silently", async () => {
@@ -218,9 +221,7 @@ describe("kafkaSource", () => {
     const q = await readStream(kafkaSource({ client, topic, startingOffsets: "earliest", maxOffsetsPerTrigger: 200 })).writeStream.format(sink).start();
     await q.processAllAvailable();
     await q.stop();
-    const offsets = sink.rows.map((r) => `${r.partition}:${r.offset}`);
-    expect(offsets).toHaveLength(3_000);
-    expect(new Set(offsets).size).toBe(3_000);
+    expectEachMessageOnce(sink.rows, 3_000);
     const batches = q.recentProgress.filter((p) => p.numInputRows > 0).length;
     expect(batches).toBeGreaterThanOrEqual(15);
     expect(asked).toBeLessThan(batches / 2);
@@ -304,8 +305,6 @@ describe("kafkaSource", () => {
     await produceEvents(broker.kafka, topic, events(300, 300));
     await q.processAllAvailable();
     await q.stop();
-    const ids = sink.rows.map((r) => `${r.partition}:${r.offset}`);
-    expect(new Set(ids).size).toBe(600);
-    expect(ids.length).toBe(600);
+    expectEachMessageOnce(sink.rows, 600);
   });
 });
