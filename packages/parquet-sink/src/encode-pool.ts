@@ -15,16 +15,20 @@ export interface EncodeJob {
   rowGroupSize?: number;
 }
 
-/** Encodes one file on the calling thread (hyparquet-writer is synchronous). */
-export function encodeNow(job: EncodeJob): Uint8Array {
-  const buffer = parquetWriteBuffer({
-    columnData: job.columnData as never,
-    schema: [{ name: "root", num_children: job.elements.length }, ...job.elements] as never,
+/** hyparquet-writer's options for a job: the one place they are spelled, for this thread and the workers. */
+function writeOptions<C>(job: Omit<EncodeJob, "columnData"> & { columnData: C }) {
+  return {
+    columnData: job.columnData,
+    schema: [{ name: "root", num_children: job.elements.length }, ...job.elements],
     codec: job.codec,
     ...(job.rowGroupSize ? { rowGroupSize: job.rowGroupSize } : {}),
     createdBy: "skp parquet-sink (hyparquet-writer)",
-  });
-  return new Uint8Array(buffer);
+  };
+}
+
+/** Encodes one file on the calling thread (hyparquet-writer is synchronous). */
+export function encodeNow(job: EncodeJob): Uint8Array {
+  return new Uint8Array(parquetWriteBuffer(writeOptions(job) as never));
 }
 
 // The worker loads hyparquet-writer from the exact file the sink itself resolved, so an installed
@@ -32,9 +36,9 @@ export function encodeNow(job: EncodeJob): Uint8Array {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 import(workerData.writerUrl).then(({ parquetWriteBuffer }) => {
-  parentPort.on("message", ({ id, job }) => {
+  parentPort.on("message", ({ id, options }) => {
     try {
-      for (const c of job.columnData) {
+      for (const c of options.columnData) {
         if (!c.packed) continue;
         const { text, lengths } = c.packed, data = new Array(lengths.length);
         for (let i = 0, at = 0; i < lengths.length; i++) {
@@ -46,13 +50,7 @@ import(workerData.writerUrl).then(({ parquetWriteBuffer }) => {
         delete c.packed;
       }
 
-      const buffer = parquetWriteBuffer({
-        columnData: job.columnData,
-        schema: [{ name: "root", num_children: job.elements.length }, ...job.elements],
-        codec: job.codec,
-        ...(job.rowGroupSize ? { rowGroupSize: job.rowGroupSize } : {}),
-        createdBy: "skp parquet-sink (hyparquet-writer)",
-      });
+      const buffer = parquetWriteBuffer(options);
       parentPort.postMessage({ id, buffer }, [buffer]);
     } catch (e) {
       parentPort.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
@@ -96,8 +94,8 @@ export class EncodePool {
         resolve: (bytes) => { done(); resolve(bytes); },
         reject: (e) => { done(); reject(e); },
       });
-      const message = { id, job: { ...job, columnData: job.columnData.map(packStrings) } };
-      slot.worker.postMessage(message, transferables(message.job));
+      const message = { id, options: writeOptions({ ...job, columnData: job.columnData.map(packStrings) }) };
+      slot.worker.postMessage(message, transferables(message.options));
     });
   }
 
