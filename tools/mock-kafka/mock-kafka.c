@@ -35,6 +35,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "conf: %s\n", errstr);
     return 1;
   }
+  /* MOCK_KAFKA_DEBUG=mock (or any librdkafka debug contexts) traces the mock cluster on stderr. */
+  const char *debug = getenv("MOCK_KAFKA_DEBUG");
+  if (debug && *debug && rd_kafka_conf_set(conf, "debug", debug, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+    fprintf(stderr, "conf: %s\n", errstr);
+    return 1;
+  }
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--brokers") && i + 1 < argc) brokers = atoi(argv[++i]);
   }

@@ -33,6 +33,9 @@ export interface MockKafka {
 
 export async function startMockKafka(topics: string[] = []): Promise<MockKafka> {
   const child = spawn(buildMockKafka(), topics.flatMap((t) => ["--topic", t]), { stdio: ["pipe", "pipe", "inherit"] });
+  // An abort (librdkafka assertions) ends the child by a signal: exitCode stays null.
+  let ended: string | undefined;
+  const exited = new Promise<void>((resolve) => child.once("exit", (code, signal) => { ended = signal ? `killed by ${signal}` : `exited with ${code}`; resolve(); }));
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   const waiters: ((line: string) => void)[] = [];
@@ -40,7 +43,8 @@ export async function startMockKafka(topics: string[] = []): Promise<MockKafka> 
   const next = () => new Promise<string>((resolve, reject) => {
     const line = queue.shift();
     if (line !== undefined) return resolve(line);
-    const timer = setTimeout(() => reject(new Error("mock Kafka did not answer")), 10_000);
+    if (ended) return reject(new Error(`mock Kafka ${ended}`));
+    const timer = setTimeout(() => reject(new Error(`mock Kafka did not answer${ended ? ` (${ended})` : ""}`)), 10_000);
     waiters.push((l) => { clearTimeout(timer); resolve(l); });
   });
   const bootstrap = await next();
@@ -54,8 +58,7 @@ export async function startMockKafka(topics: string[] = []): Promise<MockKafka> 
       if (answer !== "OK") throw new Error(`mock Kafka: ${cmd} → ${answer}`);
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
+      if (ended) return;
       child.stdin!.end();
       // Tearing the mock cluster down can hang while clients are still connected: do not wait forever.
       const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);

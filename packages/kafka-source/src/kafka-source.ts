@@ -1,5 +1,5 @@
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
-import type { Admin, KafkaConfig } from "kafkajs";
+import type { Admin, KafkaConfig, PartitionAssigner } from "kafkajs";
 import { any, binary, int, long, string, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
 import { kafkaErrors } from "./errors.js";
@@ -38,6 +38,11 @@ export interface KafkaSourceOptions {
   groupId?: string;
   /** Group session timeout: how long a process that died keeps its partitions. Default 30 s (kafkajs'). */
   sessionTimeoutMs?: number;
+  /**
+   * With `groupId`: how the group leader splits partitions between processes (kafkajs
+   * `partitionAssigners`). Default kafkajs' round robin. Every process of a group must offer a common one.
+   */
+  partitionAssigners?: PartitionAssigner[];
   /** Client id for brokers' logs and quotas. Default `skp`. */
   clientId?: string;
   /** Connection retries before a clear error (exponential backoff from 300 ms). Default 5. */
@@ -113,7 +118,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       for (const topic of topics) if (!existing.has(topic)) throw kafkaErrors.unknownTopic(topic);
       await watermarks();
       reader = new RangeReader(kafka, topics, `skp-reader-${crypto.randomUUID()}`, fetchTimeoutMs);
-      member = groupId ? new GroupMember(kafka, topics, groupId, sessionTimeoutMs, () => admin!) : undefined;
+      member = groupId ? new GroupMember(kafka, topics, groupId, { sessionTimeoutMs, partitionAssigners: options.partitionAssigners }, () => admin!) : undefined;
       planner = member ? new GroupPlanner({ member, admin: () => admin!, initial: startOf, maxOffsetsPerTrigger, failOnDataLoss }) : undefined;
       await Promise.all([reader.start(), member?.start()]);
     } catch (e) {

@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { int, readStream, struct } from "@skp/core";
 import { batchFileSink } from "../../core/scripts/file-sink.js";
 import { kafkaSource } from "../src/index.js";
+import { leaderSyncsLast } from "./mock-broker.js";
 
 const [workDir, brokers, topic, groupId] = process.argv.slice(2);
 if (!workDir || !brokers || !topic || !groupId) throw new Error("usage: group-child.ts <workDir> <brokers> <topic> <groupId>");
 
 const query = await readStream(kafkaSource({
-  brokers: brokers.split(","), topic, groupId, startingOffsets: "earliest", maxOffsetsPerTrigger: 150, sessionTimeoutMs: 6_000, logLevel: (process.env.SKP_KAFKA_LOG as "info" | undefined) ?? "error",
+  brokers: brokers.split(","), topic, groupId, startingOffsets: "earliest", maxOffsetsPerTrigger: 150, sessionTimeoutMs: 6_000, partitionAssigners: [leaderSyncsLast], logLevel: (process.env.SKP_KAFKA_LOG as "info" | undefined) ?? "error",
 }))
   .parseJson(struct({ id: int() }), { keep: ["partition", "offset"] })
   .writeStream

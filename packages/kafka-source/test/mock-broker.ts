@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, PartitionAssigners, logLevel } from "kafkajs";
+import type { PartitionAssigner } from "kafkajs";
 import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 
 export interface Broker {
@@ -61,3 +62,23 @@ export function produceRaw(kafka: Kafka, topic: string, values: (string | null)[
     await producer.disconnect();
   })();
 }
+
+/**
+ * kafkajs' round robin, but the group leader hands in its assignment a second late. librdkafka's mock
+ * cluster (unlike Kafka) completes a rebalance as soon as the leader's SyncGroup assigns every member,
+ * and answers INVALID_REQUEST to a follower whose SyncGroup arrives after that; the follower's
+ * consumer then crashes and rejoins as a new member, the old one lingers until its session times out,
+ * and the group rebalances again and again (once, that churn ended in the mock aborting on an
+ * assertion). Waiting lets the followers' SyncGroup arrive first, as they do on a real broker anyway.
+ */
+export const leaderSyncsLast: PartitionAssigner = (config) => {
+  const roundRobin = PartitionAssigners.roundRobin(config);
+  return {
+    ...roundRobin,
+    name: "RoundRobinLeaderSyncsLast",
+    async assign(group) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      return roundRobin.assign(group);
+    },
+  };
+};

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +37,7 @@ function start(p: Proc, topic: string, groupId: string): Promise<void> {
 
 async function stop(p: Proc, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   const child = p.child!;
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.on("exit", r));
   child.kill(signal);
   // A clean stop that hangs is a failure too, but the test must still end.
@@ -113,6 +113,7 @@ describe("scale-out: processes sharing a groupId", () => {
     } finally {
       if (a.child) await stop(a, "SIGTERM");
       if (b.child) await stop(b, "SIGTERM");
+      if (process.env.SKP_DEBUG) for (const p of [a, b]) writeFileSync(join(tmpdir(), `skp-scale-${p.name}.log`), p.stderr);
     }
     const outA = output(a), outB = output(b);
     const all = [...outA.keys, ...outB.keys];
