@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Kafka } from "kafkajs";
+import type { Admin, Consumer, Kafka, PartitionAssigner } from "kafkajs";
 import { decodeClaim } from "./claims.js";
 import type { ClaimMetadata } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
@@ -32,7 +32,7 @@ export class GroupMember {
     private readonly kafka: Kafka,
     private readonly topics: readonly string[],
     private readonly groupId: string,
-    private readonly sessionTimeoutMs: number,
+    private readonly config: { sessionTimeoutMs: number; partitionAssigners: PartitionAssigner[] | undefined },
     private readonly admin: () => Admin,
   ) {}
 
@@ -40,14 +40,15 @@ export class GroupMember {
   private joined: (() => void) | undefined;
 
   async start(): Promise<void> {
-    const joined = new Promise<void>((resolve) => { this.joined = resolve; });
-    await this.connect();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(kafkaErrors.groupJoinTimeout(this.groupId, JOIN_TIMEOUT_MS)), JOIN_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([joined, timeout]);
+      // Not `await this.connect()` first: kafkajs' run() resolves only once the first join completes,
+      // and a stalled first join is replaced by a fresh consumer (connect below) whose join counts.
+      await new Promise<void>((resolve, reject) => {
+        this.joined = resolve;
+        timer = setTimeout(() => reject(kafkaErrors.groupJoinTimeout(this.groupId, JOIN_TIMEOUT_MS)), JOIN_TIMEOUT_MS);
+        this.connect().catch(reject);
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -55,9 +56,11 @@ export class GroupMember {
 
   private async connect(): Promise<void> {
     if (this.stopping) return;
+    const { sessionTimeoutMs: sessionTimeout, partitionAssigners } = this.config;
     const consumer = this.kafka.consumer({
       groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100,
-      sessionTimeout: this.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(this.sessionTimeoutMs / 5))),
+      sessionTimeout, heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(sessionTimeout / 5))),
+      ...(partitionAssigners ? { partitionAssigners } : {}),
     });
     this.consumer = consumer;
     const unstable = () => { this.stable = false; this.epoch++; };
@@ -80,6 +83,12 @@ export class GroupMember {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       joinedOnce = true;
       clearTimeout(watchdog);
+      // A replaced consumer whose first join was still retrying: kafkajs cannot cancel that join, so
+      // it completes later as a member nobody reads for. Its assignment is not ours; leave the group.
+      if (this.consumer !== consumer) {
+        void consumer.disconnect().catch(() => {});
+        return;
+      }
       this.assigned = new Map(Object.entries(e.payload.memberAssignment).map(([t, ps]) => [t, new Set(ps)]));
       // Never consume (the range reader does): pause whatever was assigned.
       try {
