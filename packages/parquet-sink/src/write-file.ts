@@ -1,3 +1,4 @@
+import { endianness } from "node:os";
 import type { ColumnPlan } from "./parquet-schema.js";
 import type { Codec, EncodeJob } from "./encode-pool.js";
 
@@ -6,9 +7,9 @@ type Row = Record<string, unknown>;
 /** One Parquet file's encoding job for rows: a plain loop per column over the rows. */
 export function rowsToJob(rows: readonly Row[], columns: readonly ColumnPlan[], codec: Codec, rowGroupSize?: number): EncodeJob {
   const columnData = columns.map((c) => {
-    const cell = cellReader(c);
-    const typed = typedColumn(rows, c.element.type, cell);
+    const typed = c.numeric && typedColumn(rows, c.path, c.numeric);
     if (typed) return { name: c.element.name, data: typed };
+    const cell = cellReader(c);
     const data = new Array<unknown>(rows.length);
     for (let i = 0; i < rows.length; i++) data[i] = cell(rows[i]!);
     return { name: c.element.name, data };
@@ -26,19 +27,38 @@ function cellReader(c: ColumnPlan): (row: Row) => unknown {
   };
 }
 
-const TYPED = { INT32: Int32Array, INT64: BigInt64Array, DOUBLE: Float64Array } as const;
+// INT64 cells are written as two 32-bit words: no BigInt per cell. Word order needs a little-endian host.
+const LITTLE_ENDIAN = endianness() === "LE";
+const TWO_32 = 2 ** 32;
 
 /**
- * Numeric columns without nulls as typed arrays: no boxed BigInts for the garbage collector, and
- * their buffers move to an encoder thread without a copy. Undefined when the column has a null.
+ * Numeric columns whose every cell is a number, as typed arrays: no boxed values for the garbage
+ * collector, and their buffers move to an encoder thread without a copy. Undefined when a cell is
+ * null or not representable (the generic loop then converts each cell, or reports it).
  */
-function typedColumn(rows: readonly Row[], kind: ColumnPlan["element"]["type"], cell: (row: Row) => unknown): Int32Array | BigInt64Array | Float64Array | undefined {
-  if (kind !== "INT32" && kind !== "INT64" && kind !== "DOUBLE") return undefined;
-  const out = new TYPED[kind](rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const x = cell(rows[i]!);
-    if (x == null) return undefined;
-    out[i] = x as never;
+function typedColumn(rows: readonly Row[], path: ColumnPlan["path"], numeric: NonNullable<ColumnPlan["numeric"]>): Int32Array | BigInt64Array | Float64Array | undefined {
+  const [head, sub] = path as [string, string | undefined];
+  const n = rows.length;
+  if (numeric.array === "INT64") {
+    if (!LITTLE_ENDIAN) return undefined;
+    const out = new BigInt64Array(n), words = new Int32Array(out.buffer);
+    const scale = numeric.scale;
+    for (let i = 0; i < n; i++) {
+      const v = sub === undefined ? rows[i]![head] : (rows[i]![head] as Row | null)?.[sub];
+      if (typeof v !== "number") return undefined;
+      // Same value as BigInt(Math.round(v * scale)) for longs and timestamps; longs must already be integers.
+      const x = scale === 1 ? v : Math.round(v * scale);
+      if (!Number.isSafeInteger(x)) return undefined;
+      words[2 * i] = x | 0;
+      words[2 * i + 1] = Math.floor(x / TWO_32);
+    }
+    return out;
+  }
+  const out = numeric.array === "INT32" ? new Int32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = sub === undefined ? rows[i]![head] : (rows[i]![head] as Row | null)?.[sub];
+    if (typeof v !== "number") return undefined;
+    out[i] = v;
   }
   return out;
 }
