@@ -64,10 +64,13 @@ export class SinkLog {
     return writeAtomic(join(this.dir, name), JSON.stringify(value));
   }
 
-  /** Renames a durable log entry (an intent) to its final name, durably. */
-  async promote(from: string, to: string): Promise<void> {
+  /**
+   * Renames a durable log entry (an intent) to its final name. `durable: false` skips the directory
+   * fsync, for a rename that recovery would redo from the intent if it were lost.
+   */
+  async promote(from: string, to: string, { durable = true } = {}): Promise<void> {
     await rename(join(this.dir, from), join(this.dir, to));
-    await syncDirs([this.dir]);
+    if (durable) await syncDirs([this.dir]);
   }
 
   private async readJson<T>(file: string): Promise<T | undefined> {
