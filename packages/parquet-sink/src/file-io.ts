@@ -19,24 +19,6 @@ export async function writeDurable(file: string, data: Uint8Array | string, made
   }
 }
 
-/**
- * Creates `file` and makes it and its directory entry durable, the two fsyncs in parallel. Not
- * atomic: after a power failure the file may be torn, so only for records whose reader can tell.
- */
-export async function writeNewDurable(file: string, data: string): Promise<void> {
-  const handle = await open(file, "w");
-  try {
-    await handle.writeFile(data);
-    await Promise.all([handle.sync(), syncDirs([dirname(file)])]);
-  } catch (e) {
-    // Whatever made it to disk is not known to be durable: leave no record that looks complete.
-    await rm(file, { force: true }).catch(() => {});
-    throw e;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Atomic replace: hidden temp file, fsync, rename, fsync of the directory. */
 export async function writeAtomic(file: string, data: string): Promise<void> {
   const tmp = join(dirname(file), `.${file.slice(dirname(file).length + 1)}.${process.pid}.tmp`);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parquetErrors } from "./errors.js";
-import { list, readText, rename, syncDirs, writeAtomic, writeNewDurable } from "./file-io.js";
+import { list, readText, rename, syncDirs, writeAtomic } from "./file-io.js";
 
 /**
  * `<path>/_skp_metadata/`, the sink's log (after Spark's `_spark_metadata`):
@@ -64,32 +64,10 @@ export class SinkLog {
     return writeAtomic(join(this.dir, name), JSON.stringify(value));
   }
 
-  /**
-   * Writes a batch's intent, durably, in one step (no temp file and rename). A power failure while
-   * it is written can leave it torn; nothing acts on an intent before it is durable, so
-   * `readIntent` treats a torn one as never written.
-   */
-  writeIntent(name: string, value: unknown): Promise<void> {
-    return writeNewDurable(join(this.dir, name), JSON.stringify(value));
-  }
-
-  /** An intent, or undefined if it is torn (see writeIntent). */
-  async readIntent<T>(name: string): Promise<T | undefined> {
-    try {
-      return await this.read<T>(name);
-    } catch (e) {
-      if ((e as { code?: string }).code === "PARQUET_CORRUPT_METADATA") return undefined;
-      throw e;
-    }
-  }
-
-  /**
-   * Renames a durable log entry (an intent) to its final name. `durable: false` skips the directory
-   * fsync, for a rename that recovery would redo from the intent if it were lost.
-   */
-  async promote(from: string, to: string, { durable = true } = {}): Promise<void> {
+  /** Renames a durable log entry (an intent) to its final name, durably. */
+  async promote(from: string, to: string): Promise<void> {
     await rename(join(this.dir, from), join(this.dir, to));
-    if (durable) await syncDirs([this.dir]);
+    await syncDirs([this.dir]);
   }
 
   private async readJson<T>(file: string): Promise<T | undefined> {

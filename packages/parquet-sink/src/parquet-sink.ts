@@ -80,13 +80,6 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   let initialized: Promise<void> | undefined;
   let plan: { key: string; columns: ColumnPlan[] } | undefined;
   const madeDirs = new Set<string>();
-  // The last batch's renames and commit record, made durable while the next batch encodes: its
-  // error, if any, is thrown by the next thing that needs them durable (see writeBatch).
-  let lastBatchDurable: Promise<unknown> = Promise.resolve();
-  const settleLastBatch = async () => {
-    const failure = await lastBatchDurable;
-    if (failure) throw failure;
-  };
 
   const init = () => (initialized ??= (async () => {
     await mkdir(log.dir, { recursive: true });
@@ -125,17 +118,11 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
         }
       }
       await settleAll(writes);
-      // This batch's intent makes the log directory durable, and with it the last batch's commit
-      // record: that batch's renames must be durable first.
-      await settleLastBatch();
       // Intent first, then the renames, then the commit: a crash anywhere is rolled forward on restart.
-      await log.writeIntent(`.${batchId}.pending`, { v: 1, files, queryId } satisfies BatchManifest);
-      await publish(path, files, { durable: false });
-      // The intent becomes the commit record by a rename. The batch is committed already (its intent
-      // and files are durable, and recovery rolls an intent forward), so the renames are made durable
-      // in the background; if power fails first, recovery redoes them (see recover).
-      await log.promote(`.${batchId}.pending`, String(batchId), { durable: false });
-      lastBatchDurable = syncDirs(new Set([log.dir, ...files.map((f) => dirname(join(path, f.path)))])).then(() => undefined, (e: unknown) => e);
+      await log.write(`.${batchId}.pending`, { v: 1, files, queryId } satisfies BatchManifest);
+      await publish(path, files);
+      // The intent becomes the commit record by a rename: one fsync of the log directory, no second file.
+      await log.promote(`.${batchId}.pending`, String(batchId));
     } catch (e) {
       if (!(await exists(join(log.dir, `.${batchId}.pending`)))) {
         for (const f of files) await rm(join(path, f.tmp!), { force: true }).catch(() => {});
@@ -159,14 +146,10 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       await writeBatch(batchId, rows, info.fields, info.queryId);
       owner = info.queryId;
       lastCommitted = batchId;
-      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await settleLastBatch().then(() => compactPartitions(path, log, compaction, codec, ext, targetFileRows, encode));
-    },
-    async stop() {
-      await settleLastBatch();
+      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext, targetFileRows, encode);
     },
     async compact() {
       await init();
-      await settleLastBatch();
       return compactPartitions(path, log, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows, encode);
     },
   };
@@ -201,8 +184,8 @@ async function settleAll(writes: Promise<void>[]): Promise<void> {
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
-/** Renames hidden files into place, then (unless told not to) makes the renames durable. */
-async function publish(root: string, files: readonly FileEntry[], { durable = true } = {}): Promise<void> {
+/** Renames hidden files into place, then makes the renames durable. */
+async function publish(root: string, files: readonly FileEntry[]): Promise<void> {
   await Promise.all(files.map(async (f) => {
     try {
       await rename(join(root, f.tmp!), join(root, f.path));
@@ -211,14 +194,7 @@ async function publish(root: string, files: readonly FileEntry[], { durable = tr
       if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !(await exists(join(root, f.path)))) throw e;
     }
   }));
-  if (durable) await syncDirs(new Set(files.map((f) => dirname(join(root, f.path)))));
-}
-
-/** Renames into place every file of a committed batch still under its hidden name, durably. */
-async function finishRenames(root: string, files: readonly FileEntry[]): Promise<void> {
-  const left = [];
-  for (const f of files) if (f.tmp && (await exists(join(root, f.tmp)))) left.push(f);
-  if (left.length) await publish(root, left);
+  await syncDirs(new Set(files.map((f) => dirname(join(root, f.path)))));
 }
 
 /**
@@ -228,17 +204,12 @@ async function finishRenames(root: string, files: readonly FileEntry[]): Promise
  */
 async function recover(root: string, log: SinkLog): Promise<void> {
   for (const id of await log.pendingBatches()) {
-    const pending = await log.readIntent<BatchManifest>(`.${id}.pending`);
-    // A torn intent was never durable, so none of its renames began: its hidden files are strays.
-    if (pending && !(await exists(join(log.dir, String(id))))) {
+    if (!(await exists(join(log.dir, String(id))))) {
+      const pending = (await log.read<BatchManifest>(`.${id}.pending`))!;
       await publish(root, pending.files);
       await log.promote(`.${id}.pending`, String(id));
     } else await rm(join(log.dir, `.${id}.pending`), { force: true });
   }
-  // The last committed batch's renames were made durable in the background (see writeBatch): after a
-  // power failure its commit record can outlive some of them. Redo those, before strays are removed.
-  const last = (await log.batchIds()).at(-1);
-  if (last !== undefined) await finishRenames(root, (await log.read<BatchManifest>(String(last)))?.files ?? []);
   for (const id of (await log.compactionIds()).pending) {
     const c = (await log.read<CompactionRecord>(`.compact-${id}.pending`))!;
     if (await exists(join(root, c.output.path))) {
