@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/parquet-sink.bench.ts [rows=500000]
  */
+import { execFileSync } from "node:child_process";
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,12 +17,19 @@ import { parquetSink } from "../src/index.js";
 const ROWS = Number(process.argv[2] ?? 500_000);
 const BATCH = 50_000;
 const IDS = 10;
-const ROUNDS = 7;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const T0 = Date.UTC(2025, 10, 6, 7);
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i % IDS, ts: T0 + i * 5, value: (i % 1000) / 10, source: "sim-producer" }));
 
+/**
+ * Flushes every dirty page before a writer starts, so no writer's fsyncs pay for the data an earlier
+ * writer left unsynced (on ext4 a journal commit writes out other files' data too).
+ */
+const flushFileSystem = () => execFileSync("sync");
+
 function raw(dir: string, durable = false): number {
+  flushFileSystem();
   const start = performance.now();
   for (let b = 0; b < ROWS; b += BATCH) {
     const groups = new Map<number, typeof rows>();
@@ -56,6 +64,7 @@ async function skp(dir: string, encodeThreads?: number): Promise<{ ms: number; m
   const input = new MemoryStream(schema);
   input.addData(rows);
   const stall = monitorEventLoopDelay({ resolution: 10 });
+  flushFileSystem();
   const start = performance.now();
   stall.enable();
   const q = await readStream(input, { maxOffsetsPerTrigger: BATCH })
