@@ -26,6 +26,8 @@ export function buildMockKafka(): string {
 
 export interface MockKafka {
   brokers: string[];
+  /** Why the mock cluster is gone (`killed by SIGABRT` when librdkafka aborts on an assertion), or undefined while it runs. */
+  ended(): string | undefined;
   /** Sends a shim command (`topic <name> <partitions>`, `down 1`, `up 1`) and waits for OK. */
   command(cmd: string): Promise<void>;
   stop(): Promise<void>;
@@ -52,6 +54,7 @@ export async function startMockKafka(topics: string[] = []): Promise<MockKafka> 
   await next(); // READY
   return {
     brokers: bootstrap.slice("BOOTSTRAP ".length).split(","),
+    ended: () => ended,
     async command(cmd) {
       child.stdin!.write(`${cmd}\n`);
       const answer = await next();

@@ -6,6 +6,8 @@ export interface Broker {
   brokers: string[];
   /** Creates a topic (on the mock through the shim; on a real cluster through the admin API). */
   createTopic(name: string, partitions: number): Promise<void>;
+  /** Mock only: why the mock cluster process is gone (it aborts on librdkafka assertions), or undefined. */
+  ended(): string | undefined;
   /** Mock only: takes broker 1 down or up. */
   setDown(down: boolean): Promise<void>;
   kafka: Kafka;
@@ -26,6 +28,7 @@ export async function startBroker(): Promise<Broker> {
     return {
       brokers, kafka,
       async createTopic(name, partitions) { await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true }); },
+      ended: () => undefined,
       async setDown() { throw new Error("broker outages can only be simulated on the mock cluster"); },
       async stop() { await admin.disconnect(); },
     };
@@ -35,6 +38,7 @@ export async function startBroker(): Promise<Broker> {
   return {
     brokers,
     kafka: new Kafka({ clientId: "skp-test", brokers, logLevel: logLevel.NOTHING }),
+    ended: () => mock.ended(),
     createTopic: (name, partitions) => mock.command(`topic ${name} ${partitions}`),
     setDown: (down) => mock.command(`${down ? "down" : "up"} 1`),
     stop: () => mock.stop(),

@@ -28,10 +28,16 @@ function start(p: Proc, topic: string, groupId: string): Promise<void> {
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, p.dir, broker.brokers.join(","), topic, groupId], { stdio: ["ignore", "pipe", "pipe"] });
   p.child = child;
   child.stderr!.on("data", (d) => { p.stderr += String(d); });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => { if (String(d).includes("ready")) resolve(); });
-    child.on("exit", (code) => reject(new Error(`${p.name} exited (${code}) before ready: ${p.stderr}`)));
-    setTimeout(() => reject(new Error(`${p.name} not ready after 70 s: ${p.stderr.slice(-3000)}`)), 70_000);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${p.name} not ready after 70 s: ${p.stderr.slice(-3000)}`)), 70_000);
+    const watch = setInterval(() => {
+      const gone = broker.ended();
+      if (gone) fail(new Error(`the mock Kafka cluster died (${gone}) while ${p.name} started; its stderr (above) says why`));
+    }, 200);
+    const done = () => { clearTimeout(timer); clearInterval(watch); };
+    const fail = (e: Error) => { done(); reject(e); };
+    child.stdout!.on("data", (d) => { if (String(d).includes("ready")) { done(); resolve(); } });
+    child.on("exit", (code) => fail(new Error(`${p.name} exited (${code}) before ready: ${p.stderr}`)));
   });
 }
 
@@ -64,6 +70,8 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
   const deadline = Date.now() + ms;
   let polls = 0;
   while (!cond()) {
+    const gone = broker.ended();
+    if (gone) throw new Error(`the mock Kafka cluster died (${gone}) while waiting for ${what}; its stderr (above) says why`);
     if (process.env.SKP_DEBUG && ++polls % 50 === 0) process.stderr.write(`waiting for ${what}\n`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
