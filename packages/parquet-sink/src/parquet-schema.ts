@@ -17,11 +17,8 @@ export interface ColumnPlan {
   path: readonly string[];
   element: SchemaElement;
   convert: (value: unknown) => unknown;
-  /**
-   * Numeric columns: the typed array a null-free column fills, and for INT64 the factor from the row's
-   * number (1 for longs and millisecond timestamps, 1000 for microseconds).
-   */
-  numeric?: { array: "INT32" | "INT64" | "DOUBLE"; scale: number };
+  /** INT64 columns: the Parquet value is the row's number times this (1000 for microsecond timestamps; default 1). */
+  scale?: number;
 }
 
 export type TimestampUnit = "millis" | "micros";
@@ -49,9 +46,9 @@ function column(path: string[], name: string, type: DataType<unknown>, unit: Tim
   const same = (v: unknown) => v;
   switch (type.kind) {
     case "boolean": return { path, element: { name, type: "BOOLEAN", repetition_type }, convert: same };
-    case "int": return { path, element: { name, type: "INT32", repetition_type }, convert: same, numeric: { array: "INT32", scale: 1 } };
-    case "long": return { path, element: { name, type: "INT64", repetition_type }, convert: (v) => (v == null ? null : BigInt(v as number)), numeric: { array: "INT64", scale: 1 } };
-    case "double": return { path, element: { name, type: "DOUBLE", repetition_type }, convert: same, numeric: { array: "DOUBLE", scale: 1 } };
+    case "int": return { path, element: { name, type: "INT32", repetition_type }, convert: same };
+    case "long": return { path, element: { name, type: "INT64", repetition_type }, convert: (v) => (v == null ? null : BigInt(v as number)) };
+    case "double": return { path, element: { name, type: "DOUBLE", repetition_type }, convert: same };
     case "string":
       return { path, element: { name, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type }, convert: same };
     case "binary": return { path, element: { name, type: "BYTE_ARRAY", repetition_type }, convert: same };
@@ -65,7 +62,7 @@ function column(path: string[], name: string, type: DataType<unknown>, unit: Tim
           logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: micros ? "MICROS" : "MILLIS" },
         },
         convert: (v) => (v == null ? null : BigInt(Math.round(micros ? (v as number) * 1000 : (v as number)))),
-        numeric: { array: "INT64", scale: micros ? 1000 : 1 },
+        scale: micros ? 1000 : 1,
       };
     }
     case "any":

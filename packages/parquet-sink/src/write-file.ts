@@ -7,23 +7,23 @@ type Row = Record<string, unknown>;
 /** One Parquet file's encoding job for rows: a plain loop per column over the rows. */
 export function rowsToJob(rows: readonly Row[], columns: readonly ColumnPlan[], codec: Codec, rowGroupSize?: number): EncodeJob {
   const columnData = columns.map((c) => {
-    const typed = c.numeric && typedColumn(rows, c.path, c.numeric);
+    const value = valueReader(c.path);
+    const typed = typedColumn(rows, c, value);
     if (typed) return { name: c.element.name, data: typed };
-    const cell = cellReader(c);
     const data = new Array<unknown>(rows.length);
-    for (let i = 0; i < rows.length; i++) data[i] = cell(rows[i]!);
+    for (let i = 0; i < rows.length; i++) data[i] = c.convert(value(rows[i]!));
     return { name: c.element.name, data };
   });
   return { columnData, elements: columns.map((c) => c.element), codec, rowGroupSize };
 }
 
-/** A row's value for the column, converted; a nested column reads one field of a struct. */
-function cellReader(c: ColumnPlan): (row: Row) => unknown {
-  const [head, sub] = c.path;
-  if (sub === undefined) return (row) => c.convert(row[head!]);
+/** A row's value for the column, unconverted; a nested column reads one field of a struct. */
+function valueReader(path: ColumnPlan["path"]): (row: Row) => unknown {
+  const [head, sub] = path as [string, string | undefined];
+  if (sub === undefined) return (row) => row[head];
   return (row) => {
-    const v = row[head!];
-    return c.convert(v == null ? null : (v as Row)[sub]);
+    const v = row[head];
+    return v == null ? null : (v as Row)[sub];
   };
 }
 
@@ -36,15 +36,14 @@ const TWO_32 = 2 ** 32;
  * collector, and their buffers move to an encoder thread without a copy. Undefined when a cell is
  * null or not representable (the generic loop then converts each cell, or reports it).
  */
-function typedColumn(rows: readonly Row[], path: ColumnPlan["path"], numeric: NonNullable<ColumnPlan["numeric"]>): Int32Array | BigInt64Array | Float64Array | undefined {
-  const [head, sub] = path as [string, string | undefined];
-  const n = rows.length;
-  if (numeric.array === "INT64") {
+function typedColumn(rows: readonly Row[], c: ColumnPlan, value: (row: Row) => unknown): Int32Array | BigInt64Array | Float64Array | undefined {
+  const kind = c.element.type, n = rows.length;
+  if (kind === "INT64") {
     if (!LITTLE_ENDIAN) return undefined;
     const out = new BigInt64Array(n), words = new Int32Array(out.buffer);
-    const scale = numeric.scale;
+    const scale = c.scale ?? 1;
     for (let i = 0; i < n; i++) {
-      const v = sub === undefined ? rows[i]![head] : (rows[i]![head] as Row | null)?.[sub];
+      const v = value(rows[i]!);
       if (typeof v !== "number") return undefined;
       // Same value as BigInt(Math.round(v * scale)) for longs and timestamps; longs must already be integers.
       const x = scale === 1 ? v : Math.round(v * scale);
@@ -54,9 +53,10 @@ function typedColumn(rows: readonly Row[], path: ColumnPlan["path"], numeric: No
     }
     return out;
   }
-  const out = numeric.array === "INT32" ? new Int32Array(n) : new Float64Array(n);
+  if (kind !== "INT32" && kind !== "DOUBLE") return undefined;
+  const out = kind === "INT32" ? new Int32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const v = sub === undefined ? rows[i]![head] : (rows[i]![head] as Row | null)?.[sub];
+    const v = value(rows[i]!);
     if (typeof v !== "number") return undefined;
     out[i] = v;
   }
