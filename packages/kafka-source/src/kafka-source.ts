@@ -173,11 +173,11 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     }
     return out;
   };
-  /** Whether the known log ends already hold `max` offsets past `start` (fresh within a second). */
-  const fullBatchKnown = (start: KafkaOffsets, max: number | undefined): boolean => {
+  /** Whether the known log ends `highs` already hold `max` offsets past `start` (fresh within a second). */
+  const fullBatchKnown = (start: KafkaOffsets, highs: KafkaOffsets, max: number | undefined): boolean => {
     if (max === undefined || Date.now() - lastWatermarksAt >= 1_000) return false;
     let backlog = 0;
-    forEachPartition(knownHighs(), (topic, partition, high) => {
+    forEachPartition(highs, (topic, partition, high) => {
       backlog += Math.max(0, high - (get(start, topic, partition) ?? earliest(topic, partition)));
     });
     return backlog >= max;
@@ -229,12 +229,10 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       }
       start = start as KafkaOffsets;
       const max = batchLimit(limit, maxOffsetsPerTrigger);
-      let highs: KafkaOffsets;
-      if (fullBatchKnown(start, max)) {
-        // Catching up: the fetches' high watermarks already show a full batch, so skip asking the
-        // broker (a round trip per trigger). Partitions and lag are still refreshed at least every second.
-        highs = knownHighs();
-      } else {
+      let highs = knownHighs();
+      // Catching up: the fetches' high watermarks already show a full batch, so skip asking the
+      // broker (a round trip per trigger). Partitions and lag are still refreshed at least every second.
+      if (!fullBatchKnown(start, highs, max)) {
         highs = asOffsets(await watermarks(), "high");
         forEachPartition(start, (topic, partition, from) => {
           const high = get(highs, topic, partition);

@@ -1,4 +1,5 @@
 import type { PartitionRange } from "./offsets.js";
+import { countBelow } from "./range-reader.js";
 import type { KafkaRow } from "./range-reader.js";
 
 /** Reads ranges; returns each range's rows in offset order, one array per range, in range order. */
@@ -47,29 +48,20 @@ export class Prefetcher {
     });
     if (rest.length === 0) return out;
     const more = await this.read(rest);
-    more.forEach((rows, k) => {
-      const into = out[restOf[k]!]!;
-      for (const row of rows) into.push(row); // no spread: a range can hold 100k+ rows
-    });
+    more.forEach((rows, k) => appendAll(out[restOf[k]!]!, rows));
     return out;
   }
-}
-
-/** How many of `rows` (sorted by offset) have an offset below `until`. */
-function countBelow(rows: readonly KafkaRow[], until: number): number {
-  let lo = 0, hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.offset < until) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** One batch's rows: the ranges' rows one after another. */
 export function concatRanges(perRange: readonly KafkaRow[][]): KafkaRow[] {
   if (perRange.length === 1) return perRange[0]!;
   const out: KafkaRow[] = [];
-  for (const rows of perRange) for (const row of rows) out.push(row); // no spread: ranges can be huge
+  for (const rows of perRange) appendAll(out, rows);
   return out;
+}
+
+/** Appends in a loop, not `push(...rows)`: a range can hold 100k+ rows, too many arguments for a spread. */
+function appendAll(into: KafkaRow[], rows: readonly KafkaRow[]): void {
+  for (const row of rows) into.push(row);
 }

@@ -110,7 +110,7 @@ export class RangeReader {
       this.streams.set(key, s);
       this.consumer!.seek({ topic: r.topic, partition: r.partition, offset: String(r.from) });
     }
-    while (s.head < s.rows.length && s.rows[s.head]!.offset < r.from) s.head++;
+    s.head = countBelow(s.rows, r.from, s.head);
     s.until = r.until;
     if (s.paused && s.cursor < s.until) this.setPaused(s, false);
     return s;
@@ -118,8 +118,7 @@ export class RangeReader {
 
   /** Hands out the stream's rows below its range end; later rows (a fetch past it) stay for the next range. */
   private take(s: Stream): KafkaRow[] {
-    let end = s.head;
-    while (end < s.rows.length && s.rows[end]!.offset < s.until) end++;
+    const end = countBelow(s.rows, s.until, s.head);
     const out = s.head === 0 && end === s.rows.length ? s.rows : s.rows.slice(s.head, end);
     s.rows = end === s.rows.length ? [] : s.rows.slice(end);
     s.head = 0;
@@ -166,6 +165,17 @@ export class RangeReader {
     if (!s.paused && s.cursor >= s.until) this.setPaused(s, true);
     if (s.cursor >= s.until && this.waiting.includes(s)) this.wake?.();
   }
+}
+
+/** How many of `rows` (sorted by offset) have an offset below `until`; the first `from` are known to. */
+export function countBelow(rows: readonly KafkaRow[], until: number, from = 0): number {
+  let lo = from, hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.offset < until) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
