@@ -12,12 +12,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MemoryStream, double, int, readStream, string, struct, timestamp } from "@skp/core";
 import { parquetSink as current } from "../src/index.js";
+import { BATCH, benchRows, runSink } from "./workload.js";
 
 const [revision = "HEAD~1", pairsArg = "12"] = process.argv.slice(2);
 const PAIRS = Number(pairsArg);
-const ROWS = 500_000, BATCH = 50_000;
+const ROWS = 500_000;
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), "..");
 const git = (...args: string[]) => execFileSync("git", args, { cwd: PACKAGE, encoding: "utf8" });
 
@@ -29,23 +29,15 @@ for (const file of git("ls-tree", "-r", "--name-only", revision, "src/").split("
 }
 const earlier = ((await import(join(earlierDir, "src", "index.ts"))) as { parquetSink: typeof current }).parquetSink;
 
-const T0 = Date.UTC(2025, 10, 6, 7);
-const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
-const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i % 10, ts: T0 + i * 5, value: (i % 1000) / 10, source: "sim-producer" }));
+const rows = benchRows(ROWS);
 
 async function once(sink: typeof current): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "skp-pq-ab-"));
-  const input = new MemoryStream(schema);
-  input.addData(rows);
-  execFileSync("sync");
-  const start = performance.now();
-  const q = await readStream(input, { maxOffsetsPerTrigger: BATCH })
-    .writeStream.format(sink({ path: dir, partitionBy: ["id"], compaction: false })).start();
-  await q.processAllAvailable();
-  await q.stop();
-  const ms = performance.now() - start;
-  rmSync(dir, { recursive: true, force: true });
-  return ms;
+  try {
+    return (await runSink(sink, rows, dir)).ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 try {

@@ -5,28 +5,16 @@
  *
  *   node --import tsx bench/parquet-sink.bench.ts [rows=500000]
  */
-import { execFileSync } from "node:child_process";
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { MemoryStream, double, int, readStream, string, struct, timestamp } from "@skp/core";
 import { parquetSink } from "../src/index.js";
+import { BATCH, IDS, benchRows, flushFileSystem, runSink } from "./workload.js";
 
 const ROWS = Number(process.argv[2] ?? 500_000);
-const BATCH = 50_000;
-const IDS = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const T0 = Date.UTC(2025, 10, 6, 7);
-const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
-const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i % IDS, ts: T0 + i * 5, value: (i % 1000) / 10, source: "sim-producer" }));
-
-/**
- * Flushes every dirty page before a writer starts, so no writer's fsyncs pay for the data an earlier
- * writer left unsynced (on ext4 a journal commit writes out other files' data too).
- */
-const flushFileSystem = () => execFileSync("sync");
+const rows = benchRows(ROWS);
 
 function raw(dir: string, durable = false): number {
   flushFileSystem();
@@ -60,20 +48,7 @@ function raw(dir: string, durable = false): number {
   return performance.now() - start;
 }
 
-async function skp(dir: string, encodeThreads?: number): Promise<{ ms: number; maxStallMs: number }> {
-  const input = new MemoryStream(schema);
-  input.addData(rows);
-  const stall = monitorEventLoopDelay({ resolution: 10 });
-  flushFileSystem();
-  const start = performance.now();
-  stall.enable();
-  const q = await readStream(input, { maxOffsetsPerTrigger: BATCH })
-    .writeStream.format(parquetSink({ path: dir, partitionBy: ["id"], compaction: false, encodeThreads })).start();
-  await q.processAllAvailable();
-  await q.stop();
-  stall.disable();
-  return { ms: performance.now() - start, maxStallMs: stall.max / 1e6 };
-}
+const skp = (dir: string, encodeThreads?: number) => runSink(parquetSink, rows, dir, encodeThreads);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rawMs: number[] = [], syncedMs: number[] = [], skpMs: number[] = [], inlineMs: number[] = [], ratios: number[] = [];
