@@ -33,10 +33,18 @@ export const kafkaErrors = {
       `Partition ${topic}-${partition}: the checkpoint is at offset ${from} but the partition ends at ${latest}; was the topic deleted and recreated? ` +
         "Set failOnDataLoss: false to continue from the partition's current offsets.",
     ),
-  fetchStalled: (topic: string, partition: number, at: number, end: number, ms: number) =>
+  fetchStalled: (topic: string, partition: number, at: number, end: number, ms: number, cause?: unknown) =>
     new SkpError(
       "KAFKA_FETCH_TIMEOUT",
-      `Reading ${topic}-${partition} made no progress for ${ms} ms at offset ${at} (needed up to ${end - 1}). Is the broker reachable?`,
+      `Reading ${topic}-${partition} made no progress for ${ms} ms at offset ${at} (needed up to ${end - 1}). Is the broker reachable?` +
+        (cause ? ` Last error: ${cause instanceof Error ? cause.message : String(cause)}` : ""),
+      cause ? { cause } : undefined,
+    ),
+  offsetOutOfRange: (topic: string, partition: number, at: number) =>
+    new SkpError(
+      "KAFKA_DATA_LOSS",
+      `Partition ${topic}-${partition}: offset ${at} is out of range on the broker while reading it (deleted by retention just now, or the topic was recreated). ` +
+        "The batch fails and is planned again; with failOnDataLoss: false the missing offsets are then skipped and counted.",
     ),
   uncertainClaim: (groupId: string, partitions: string[]) =>
     new SkpError(

@@ -2,5 +2,5 @@ export { kafkaSource } from "./kafka-source.js";
 export type { KafkaSourceOptions } from "./kafka-source.js";
 export type { KafkaOffsets } from "./offsets.js";
 export type { GroupOffsets } from "./group-planner.js";
-export type { KafkaRow } from "./range-reader.js";
+export type { KafkaRow } from "./kafka-row.js";
 export { kafkaErrors } from "./errors.js";

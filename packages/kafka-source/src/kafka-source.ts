@@ -10,7 +10,9 @@ import { GroupPlanner, emptyGroupOffsets, isGroupOffsets } from "./group-planner
 import type { GroupOffsets } from "./group-planner.js";
 import { Prefetcher, concatRanges } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
-import type { KafkaRow } from "./range-reader.js";
+import { FetchReader } from "./fetch/fetch-reader.js";
+import { kafkajsInternals } from "./fetch/kafkajs-internals.js";
+import type { KafkaRow, OffsetReader } from "./kafka-row.js";
 
 export interface KafkaSourceOptions {
   /** Bootstrap brokers, e.g. `["localhost:9092"]`. Or pass `client`. */
@@ -54,6 +56,13 @@ export interface KafkaSourceOptions {
    * current batch is processed. Default 50,000; 0 turns prefetching off.
    */
   prefetchOffsets?: number;
+  /**
+   * How records are fetched. `"fetch"` (the default with a kafkajs client): skp sends Fetch requests
+   * through kafkajs' connections and decodes record batches straight into rows — no consumer group is
+   * joined to read. `"consumer"` (the default, and the only choice, for other KafkaJS-compatible
+   * clients): a consumer in a private group, each range read by seeking and pausing.
+   */
+  reader?: "fetch" | "consumer";
   /** kafkajs log level. Default `"error"`. */
   logLevel?: "nothing" | "error" | "warn" | "info" | "debug";
 }
@@ -90,9 +99,12 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
     retry: { retries, initialRetryTime: 300 },
   };
   const kafka = options.client ?? new Kafka(config);
+  if (options.reader !== undefined && options.reader !== "fetch" && options.reader !== "consumer") throw kafkaErrors.badOption("reader", options.reader, '"fetch" or "consumer"');
+  const internals = options.reader === "consumer" ? undefined : kafkajsInternals(kafka);
+  if (options.reader === "fetch" && !internals) throw kafkaErrors.badOption("reader", "fetch", '"consumer": this client is not kafkajs, so records are read through its consumer API');
 
   let admin: Admin | undefined;
-  let reader: RangeReader | undefined;
+  let reader: OffsetReader | undefined;
   let member: GroupMember | undefined;
   let planner: GroupPlanner | undefined;
   let users = 0;
@@ -117,7 +129,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       const existing = new Set(await admin.listTopics());
       for (const topic of topics) if (!existing.has(topic)) throw kafkaErrors.unknownTopic(topic);
       await watermarks();
-      reader = new RangeReader(kafka, topics, `skp-reader-${crypto.randomUUID()}`, fetchTimeoutMs);
+      reader = internals ? new FetchReader(internals, topics, fetchTimeoutMs) : new RangeReader(kafka, topics, `skp-reader-${crypto.randomUUID()}`, fetchTimeoutMs);
       member = groupId ? new GroupMember(kafka, topics, groupId, { sessionTimeoutMs, partitionAssigners: options.partitionAssigners }, () => admin!) : undefined;
       planner = member ? new GroupPlanner({ member, admin: () => admin!, initial: startOf, maxOffsetsPerTrigger, failOnDataLoss }) : undefined;
       await Promise.all([reader.start(), member?.start()]);

@@ -1,6 +1,6 @@
 import type { PartitionRange } from "./offsets.js";
-import { countBelow } from "./range-reader.js";
-import type { KafkaRow } from "./range-reader.js";
+import { countBelow } from "./partition-streams.js";
+import type { KafkaRow } from "./kafka-row.js";
 
 /** Reads ranges; returns each range's rows in offset order, one array per range, in range order. */
 export type ReadRanges = (ranges: readonly PartitionRange[]) => Promise<KafkaRow[][]>;

@@ -1,42 +1,25 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
 import { kafkaErrors } from "./errors.js";
 import type { PartitionRange } from "./offsets.js";
+import { NO_HEADERS } from "./kafka-row.js";
+import type { KafkaRow, OffsetReader } from "./kafka-row.js";
+import { PartitionStreams } from "./partition-streams.js";
+import type { PartitionStream } from "./partition-streams.js";
 
-export interface KafkaRow {
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  headers: Record<string, string | null>;
-}
-
-/** One partition's position: rows fetched and not yet handed out, and where fetching continues. */
-interface Stream {
-  topic: string;
-  partition: number;
-  /** The next offset to accept; every fetched offset below it is in `rows` or was handed out. */
-  cursor: number;
-  rows: KafkaRow[];
-  /** Index of the first row not yet handed out. */
-  head: number;
-  /** End of the range being read (or last read): fetching pauses there. */
-  until: number;
+interface Stream extends PartitionStream {
   paused: boolean;
 }
 
 /**
- * Reads exact offset ranges. kafkajs has no manual partition assignment, so the reader is a consumer in
- * a private group (it alone, so it owns every partition), each partition paused except while a range
- * of it is read. A range that starts where the partition's stream stands (the common case: each batch
- * starts where the last ended) continues it; any other start seeks. Data fetched before a seek (stale)
- * is ignored, so a range reads the same every time.
+ * Reads exact offset ranges through a KafkaJS-compatible consumer (the `reader: "consumer"` mode, and
+ * the only one for clients other than kafkajs itself). kafkajs has no manual partition assignment, so
+ * the reader is a consumer in a private group (it alone, so it owns every partition), each partition
+ * paused except while a range of it is read. A range that does not continue its partition's stream
+ * seeks. Data fetched before a seek (stale) is ignored, so a range reads the same every time.
  */
-export class RangeReader {
+export class RangeReader implements OffsetReader {
   private consumer: Consumer | undefined;
-  private readonly streams = new Map<string, Stream>();
-  /** The highest high watermark fetches reported (since the owner cleared it), per `topic:partition`: a lower bound of the log end. */
+  private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, paused: true }));
   readonly highWatermarks = new Map<string, number>();
   private waiting: Stream[] = [];
   private wake: (() => void) | undefined;
@@ -66,11 +49,8 @@ export class RangeReader {
 
   /** Each range's rows in offset order, one array per range, in range order. */
   async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
-    // Rows kept for a partition this read skips would be held indefinitely (up to a fetch's worth
-    // each): forget those streams; a later range of theirs seeks.
-    const asked = new Set(ranges.map((r) => `${r.topic}:${r.partition}`));
-    for (const key of this.streams.keys()) if (!asked.has(key)) this.streams.delete(key);
-    const streams = ranges.map((r) => this.position(r));
+    const streams = this.streams.position(ranges, (s) => this.consumer!.seek({ topic: s.topic, partition: s.partition, offset: String(s.cursor) }));
+    for (const s of streams) if (s.paused && s.cursor < s.until) this.setPaused(s, false);
     this.waiting = streams;
     let lastProgress = Date.now();
     let progressMark = -1;
@@ -91,38 +71,13 @@ export class RangeReader {
     } finally {
       this.waiting = [];
     }
-    return streams.map((s) => this.take(s));
+    return streams.map((s) => this.streams.take(s));
   }
 
   async stop(): Promise<void> {
     // A read in flight (e.g. a prefetch) ends now instead of waiting for its stall timeout.
     this.fail(new Error("the Kafka source was stopped"));
     await this.consumer?.disconnect().catch(() => {});
-  }
-
-  /** The partition's stream, continued if it stands where the range starts, else moved there by a seek. */
-  private position(r: PartitionRange): Stream {
-    const key = `${r.topic}:${r.partition}`;
-    let s = this.streams.get(key);
-    const first = s ? (s.head < s.rows.length ? s.rows[s.head]!.offset : s.cursor) : -1;
-    if (!s || r.from < first || r.from > s.cursor) {
-      s = { topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, paused: true };
-      this.streams.set(key, s);
-      this.consumer!.seek({ topic: r.topic, partition: r.partition, offset: String(r.from) });
-    }
-    s.head = countBelow(s.rows, r.from, s.head);
-    s.until = r.until;
-    if (s.paused && s.cursor < s.until) this.setPaused(s, false);
-    return s;
-  }
-
-  /** Hands out the stream's rows below its range end; later rows (a fetch past it) stay for the next range. */
-  private take(s: Stream): KafkaRow[] {
-    const end = countBelow(s.rows, s.until, s.head);
-    const out = s.head === 0 && end === s.rows.length ? s.rows : s.rows.slice(s.head, end);
-    s.rows = end === s.rows.length ? [] : s.rows.slice(end);
-    s.head = 0;
-    return out;
   }
 
   private setPaused(s: Stream, paused: boolean): void {
@@ -141,7 +96,7 @@ export class RangeReader {
     const key = `${batch.topic}:${batch.partition}`;
     const high = Number(batch.highWatermark);
     if (high > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, high);
-    const s = this.streams.get(key);
+    const s = this.streams.get(batch.topic, batch.partition);
     if (!s) {
       this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
       return;
@@ -166,19 +121,6 @@ export class RangeReader {
     if (s.cursor >= s.until && this.waiting.includes(s)) this.wake?.();
   }
 }
-
-/** How many of `rows` (sorted by offset) have an offset below `until`; the first `from` are known to. */
-export function countBelow(rows: readonly KafkaRow[], until: number, from = 0): number {
-  let lo = from, hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.offset < until) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
 
 /** Header values as strings; most messages have none, and those share one frozen empty object. */
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string | null> {

@@ -78,19 +78,33 @@ describe("kafkaSource", () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
-  it("rows carry key, value, topic, partition, offset, timestamp and headers", async () => {
+  it.each(["fetch", "consumer"] as const)("rows carry key, value, topic, partition, offset, timestamp and headers (reader: %s)", async (reader) => {
     const topic = await newTopic(1);
     const producer = broker.kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: [{ key: "k", value: "v", headers: { h: "x" }, timestamp: "1700000000000" }] });
+    await producer.send({ topic, messages: [{ key: "k", value: "v", headers: { h: "x" }, timestamp: "1700000000000" }, { key: null, value: null }] });
     await producer.disconnect();
     const sink = memorySink<KafkaRow>();
-    const q = await readStream(source(topic)).writeStream.format(sink).start();
+    const q = await readStream(source(topic, { reader })).writeStream.format(sink).start();
     await q.processAllAvailable();
     await q.stop();
-    expect(sink.rows).toHaveLength(1);
-    const r = sink.rows[0]!;
+    expect(sink.rows).toHaveLength(2);
+    const [r, empty] = sink.rows as [KafkaRow, KafkaRow];
     expect([Buffer.from(r.key!).toString(), text(r), r.topic, r.partition, r.offset, r.timestamp, r.headers]).toEqual(["k", "v", topic, 0, 0, 1_700_000_000_000, { h: "x" }]);
+    expect([empty.key, empty.value, empty.offset, empty.headers]).toEqual([null, null, 1, {}]);
+  });
+
+  it("a KafkaJS-compatible client other than kafkajs is read through its consumer API", async () => {
+    const topic = await newTopic(2);
+    await produceEvents(broker.kafka, topic, events(500));
+    // Only the public API, as Confluent's KafkaJS-compatible client offers it.
+    const client = { consumer: (c: never) => broker.kafka.consumer(c), admin: (c: never) => broker.kafka.admin(c), producer: (c: never) => broker.kafka.producer(c) } as unknown as typeof broker.kafka;
+    expect(() => kafkaSource({ client, topic, reader: "fetch" })).toThrow(/"consumer": this client is not kafkajs/);
+    const sink = memorySink<KafkaRow>();
+    const q = await readStream(kafkaSource({ client, topic, startingOffsets: "earliest", maxOffsetsPerTrigger: 200 })).writeStream.format(sink).start();
+    await q.processAllAvailable();
+    await q.stop();
+    expectEachMessageOnce(sink.rows, 500);
   });
 
   it("startingOffsets: latest reads only new data; a per-partition map starts where it says", async () => {
@@ -282,6 +296,7 @@ describe("kafkaSource", () => {
     expect(() => kafkaSource({ topic: "t" })).toThrow(/needs \{ brokers/);
     expect(() => kafkaSource({ brokers: ["x:1"], topic: "t", startingOffsets: "middle" as never })).toThrow(/Invalid startingOffsets "middle"/);
     expect(() => kafkaSource({ brokers: ["x:1"], topic: "t", maxOffsetsPerTrigger: 0 })).toThrow(/maxOffsetsPerTrigger/);
+    expect(() => kafkaSource({ brokers: ["x:1"], topic: "t", reader: "poll" as never })).toThrow(/"reader" has invalid value "poll"/);
     await expect(readStream(source("no-such-topic")).writeStream.format(memorySink()).start()).rejects.toThrow(/Topic "no-such-topic" does not exist/);
   });
 
@@ -292,12 +307,12 @@ describe("kafkaSource", () => {
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
-  it("a broker lost mid-run: the query retries and resumes without loss", async () => {
+  it.each(["fetch", "consumer"] as const)("a broker lost mid-run: the query retries and resumes without loss (reader: %s)", async (reader) => {
     if (process.env.KAFKA_BROKERS) return; // outages can only be simulated on the mock cluster
     const topic = await newTopic();
     await produceEvents(broker.kafka, topic, events(300));
     const sink = memorySink<KafkaRow>();
-    const q = await readStream(source(topic, { maxOffsetsPerTrigger: 100, retries: 8 })).writeStream.format(sink).start();
+    const q = await readStream(source(topic, { maxOffsetsPerTrigger: 100, retries: 8, reader })).writeStream.format(sink).start();
     await q.processAllAvailable();
     await broker.setDown(true);
     setTimeout(() => void broker.setDown(false), 2_000);

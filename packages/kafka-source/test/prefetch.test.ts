@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Prefetcher, concatRanges } from "../src/prefetch.js";
 import type { PartitionRange } from "../src/offsets.js";
-import type { KafkaRow } from "../src/range-reader.js";
+import type { KafkaRow } from "../src/kafka-row.js";
 
 /** A fake reader over an infinite log: partition p, offset o holds value `p:o`. Records every read. */
 function fakeReader() {

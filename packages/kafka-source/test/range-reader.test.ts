@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { RangeReader } from "../src/range-reader.js";
+import { FetchReader } from "../src/fetch/fetch-reader.js";
+import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
+import type { OffsetReader } from "../src/kafka-row.js";
 import type { PartitionRange } from "../src/offsets.js";
 import { produceRaw, startBroker } from "./mock-broker.js";
 import type { Broker } from "./mock-broker.js";
@@ -24,9 +27,14 @@ afterAll(async () => { await broker.stop(); });
 const values = (rows: { value: Uint8Array | null }[]) => rows.map((r) => Buffer.from(r.value!).toString());
 const expected = (r: PartitionRange) => Array.from({ length: r.until - r.from }, (_, k) => `${r.partition}:${r.from + k}`);
 
-describe("RangeReader", () => {
+const readers: [string, () => OffsetReader][] = [
+  ["FetchReader", () => new FetchReader(kafkajsInternals(broker.kafka)!, [topic], 15_000)],
+  ["RangeReader (consumer)", () => new RangeReader(broker.kafka, [topic], `reader-${crypto.randomUUID()}`, 15_000)],
+];
+
+describe.each(readers)("%s", (_, makeReader) => {
   it("reads exactly the ranges asked for, in any order: forward, back, skipping, repeated", async () => {
-    const reader = new RangeReader(broker.kafka, [topic], `reader-${crypto.randomUUID()}`, 15_000);
+    const reader = makeReader();
     await reader.start();
     try {
       await fc.assert(
@@ -52,4 +60,28 @@ describe("RangeReader", () => {
       await reader.stop();
     }
   }, 120_000);
+});
+
+describe("FetchReader, when the broker goes away", () => {
+  it("a read while the leader is down retries, and completes exactly once it is back; past the stall timeout it fails clearly", async () => {
+    if (process.env.KAFKA_BROKERS) return; // outages can only be simulated on the mock cluster
+    const reader = new FetchReader(kafkajsInternals(broker.kafka)!, [topic], 4_000);
+    await reader.start();
+    try {
+      const first = { topic, partition: 0, from: 0, until: 100 };
+      expect(values((await reader.read([first]))[0]!)).toEqual(expected(first));
+      await broker.setDown(true);
+      const back = setTimeout(() => void broker.setDown(false), 1_500);
+      const next = { topic, partition: 0, from: 2_000, until: 2_600 };
+      expect(values((await reader.read([next]))[0]!)).toEqual(expected(next));
+      clearTimeout(back);
+      await broker.setDown(true);
+      const t0 = Date.now();
+      await expect(reader.read([{ topic, partition: 1, from: 0, until: 10 }])).rejects.toThrow(/made no progress for 4000 ms.*Last error/);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await broker.setDown(false);
+      await reader.stop();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,202 @@
+import { kafkaErrors } from "../errors.js";
+import type { KafkaRow, OffsetReader } from "../kafka-row.js";
+import type { PartitionRange } from "../offsets.js";
+import { PartitionStreams } from "../partition-streams.js";
+import type { PartitionStream } from "../partition-streams.js";
+import { MIN_FETCH_VERSION, decodeFetchResponse } from "./fetch-response.js";
+import type { FetchResponse } from "./fetch-response.js";
+import type { InternalBroker, InternalCluster, KafkajsInternals } from "./kafkajs-internals.js";
+import { RecordFormatError, decodeRecordBatches } from "./record-batches.js";
+
+interface Stream extends PartitionStream {
+  /** Recent fetched bytes per record, to size the next fetch to the range (0 before the first). */
+  bytesPerRecord: number;
+}
+
+const READ_COMMITTED = 1;
+/** How long the broker may hold a fetch for data not yet written (it answers at once when there is some). */
+const MAX_WAIT_MS = 100;
+const MAX_BYTES = 64 << 20;
+const MAX_PARTITION_BYTES = 8 << 20;
+const FIRST_FETCH_BYTES = 1 << 20;
+
+/**
+ * Reads exact offset ranges by sending Fetch requests itself, through kafkajs' own cluster (metadata,
+ * leaders, connections, TLS and SASL), and decoding the record batches straight into rows. The
+ * kafkajs consumer decodes each message into an object with string offsets, `Long` arithmetic and a
+ * copied buffer per record before a row is built from it; here one pass over the fetched bytes builds
+ * the rows, which is most of what reading costs. No consumer group is joined: a range is read from its
+ * partition's leader at exactly its offsets.
+ */
+export class FetchReader implements OffsetReader {
+  readonly highWatermarks = new Map<string, number>();
+  private cluster: InternalCluster | undefined;
+  private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, bytesPerRecord: 0 }));
+  private stopped = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly internals: KafkajsInternals,
+    private readonly topics: readonly string[],
+    private readonly stallTimeoutMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const cluster = this.internals.createCluster({ isolationLevel: READ_COMMITTED, allowAutoTopicCreation: false, metadataMaxAge: 300_000 });
+    this.cluster = cluster;
+    await cluster.connect();
+    await cluster.addMultipleTargetTopics([...this.topics]);
+  }
+
+  async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
+    const streams = this.streams.position(ranges);
+    let lastProgress = Date.now(), progressMark = -1, backoff = 100;
+    let lastError: unknown;
+    for (;;) {
+      const pending = streams.filter((s) => s.cursor < s.until);
+      if (pending.length === 0) break;
+      if (this.stopped) throw new Error("the Kafka source was stopped");
+      const mark = streams.reduce((n, s) => n + s.cursor, 0);
+      if (mark !== progressMark) { progressMark = mark; lastProgress = Date.now(); }
+      const left = this.stallTimeoutMs - (Date.now() - lastProgress);
+      if (left <= 0) {
+        const s = pending[0]!;
+        throw kafkaErrors.fetchStalled(s.topic, s.partition, s.cursor, s.until, this.stallTimeoutMs, lastError);
+      }
+      const attempt = this.fetchOnce(pending);
+      attempt.catch((e: unknown) => { lastError = e; }); // also an error that arrives after the deadline
+      try {
+        // kafkajs retries connecting inside one attempt for many seconds: bound it by the stall timeout.
+        await withDeadline(attempt, left);
+        backoff = 100;
+      } catch (e) {
+        if (this.stopped) throw new Error("the Kafka source was stopped");
+        if (e !== DEADLINE && !isRetriable(e)) throw e;
+        lastError ??= e;
+        // Broker down, leadership moved, a connection dropped: refresh metadata and try again, until
+        // the stall timeout says the partition is unreachable.
+        await this.sleep(Math.min(backoff, left));
+        backoff = Math.min(backoff * 2, 2_000);
+        await withDeadline(this.cluster!.refreshMetadata(), Math.max(0, this.stallTimeoutMs - (Date.now() - lastProgress))).catch(() => {});
+      }
+    }
+    return streams.map((s) => this.streams.take(s));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.cluster?.disconnect().catch(() => {});
+  }
+
+  /** One Fetch per leader for the partitions still short of their range end, in parallel. */
+  private async fetchOnce(pending: Stream[]): Promise<void> {
+    const cluster = this.cluster!;
+    const byLeader = new Map<string, Stream[]>();
+    for (const s of pending) {
+      const leader = Object.keys(cluster.findLeaderForPartitions(s.topic, [s.partition]))[0];
+      if (leader === undefined) throw retriable(`no leader known for ${s.topic}-${s.partition}`);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
+    }
+    await Promise.all([...byLeader].map(async ([nodeId, streams]) => {
+      const offsets = new Map(streams.map((s) => [`${s.topic}:${s.partition}`, s.cursor]));
+      const broker = await cluster.findBroker({ nodeId });
+      const response = await this.fetch(broker, streams);
+      if (response.errorCode !== 0) throw this.internals.protocolError(response.errorCode);
+      for (const p of response.partitions) await this.accept(p, offsets.get(`${p.topic}:${p.partition}`));
+    }));
+  }
+
+  private async fetch(broker: InternalBroker, streams: Stream[]): Promise<FetchResponse> {
+    const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+    for (const s of streams) {
+      const list = topics.get(s.topic) ?? [];
+      list.push({ partition: s.partition, fetchOffset: String(s.cursor), maxBytes: fetchBytes(s) });
+      topics.set(s.topic, list);
+    }
+    const request = broker.lookupRequest(this.internals.fetchApiKey, this.internals.fetchDefinition)({
+      isolationLevel: READ_COMMITTED, maxWaitTime: MAX_WAIT_MS, minBytes: 1, maxBytes: MAX_BYTES,
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const version = request.request.apiVersion;
+    if (version < MIN_FETCH_VERSION) throw new RecordFormatError(`the broker speaks Fetch v${version} only; reading directly needs v${MIN_FETCH_VERSION}+ (Kafka 0.11) — use reader: "consumer"`);
+    try {
+      return (await broker.connectionPool.send({ ...request, response: { decode: async (raw) => decodeFetchResponse(raw, version), parse: async (data) => data } })) as FetchResponse;
+    } catch (e) {
+      // As kafkajs' own requests do: a closed connection makes the broker reconnect on next use.
+      if ((e as Error).name === "KafkaJSConnectionClosedError") await broker.disconnect().catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Appends a fetched partition's rows to its stream and moves the stream's cursor past them — if the
+   * stream still stands where this fetch started: an attempt that outlived its deadline may answer
+   * after a newer one read the same offsets.
+   */
+  private async accept(p: FetchResponse["partitions"][number], fetchedAt: number | undefined): Promise<void> {
+    const s = this.streams.get(p.topic, p.partition);
+    if (!s || s.cursor !== fetchedAt) return;
+    if (p.errorCode !== 0) {
+      const error = this.internals.protocolError(p.errorCode);
+      if (error.type === "OFFSET_OUT_OF_RANGE") throw kafkaErrors.offsetOutOfRange(p.topic, p.partition, fetchedAt);
+      throw error;
+    }
+    const key = `${p.topic}:${p.partition}`;
+    if (p.highWatermark > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, p.highWatermark);
+    const rows: KafkaRow[] = [];
+    const { next } = await decodeRecordBatches(p.records, p.topic, p.partition, fetchedAt, p.aborted, rows);
+    if (this.streams.get(p.topic, p.partition) !== s || s.cursor !== fetchedAt) return;
+    // `next` covers gaps (compaction, transaction markers, aborted batches): everything below it was read.
+    if (next > fetchedAt) {
+      if (s.rows.length === 0) s.rows = rows;
+      else for (const row of rows) s.rows.push(row);
+      s.bytesPerRecord = p.records.length / Math.max(1, rows.length, Math.min(next, s.until) - fetchedAt);
+      s.cursor = next;
+    } else if (p.records.length > 0 && next < 0) {
+      // A batch larger than the byte limit came back cut (brokers before KIP-74): ask for more next time.
+      s.bytesPerRecord = Math.max(s.bytesPerRecord * 2, p.records.length);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => { clearTimeout(t); resolve(); };
+    });
+  }
+}
+
+/** Bytes to ask a partition for: about what the rest of its range takes, so a fetch reads little past it. */
+function fetchBytes(s: Stream): number {
+  if (s.bytesPerRecord === 0) return FIRST_FETCH_BYTES;
+  const want = (s.until - s.cursor) * s.bytesPerRecord * 1.1 + 16_384;
+  return Math.min(MAX_PARTITION_BYTES, Math.max(65_536, Math.ceil(want)));
+}
+
+const DEADLINE = new Error("no answer from the broker in time");
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(DEADLINE), ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function retriable(message: string): Error {
+  return Object.assign(new Error(message), { retriable: true });
+}
+
+/**
+ * Worth another try: kafkajs' network errors, and protocol errors it marks retriable (leadership moved,
+ * a partition not yet available). kafkajs wraps errors its own retries gave up on (a broker that
+ * refused connections for a while): their cause decides. Decoding errors and skp's are final; a
+ * stall timeout bounds the retries either way.
+ */
+function isRetriable(e: unknown): boolean {
+  if (e instanceof RecordFormatError || !(e instanceof Error)) return false;
+  const err = e as Error & { retriable?: boolean; code?: unknown };
+  if (typeof err.code === "string" && err.code.startsWith("KAFKA_")) return false;
+  if (err.name === "KafkaJSProtocolError") return err.retriable === true;
+  if (err.name === "KafkaJSNumberOfRetriesExceeded" || err.name === "KafkaJSNonRetriableError") return err.cause !== undefined && err.cause !== e && isRetriable(err.cause);
+  return err.retriable === true || err.name.startsWith("KafkaJS");
+}
