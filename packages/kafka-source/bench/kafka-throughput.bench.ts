@@ -41,9 +41,9 @@ async function rawKafkajs(): Promise<number> {
   return ms;
 }
 
-async function skp(prefetchOffsets: number): Promise<number> {
+async function skp(prefetchOffsets: number, reader: "fetch" | "consumer" = "fetch"): Promise<number> {
   const sink = memorySink();
-  const q = await readStream(kafkaSource({ brokers: broker.brokers, topic, startingOffsets: "earliest", logLevel: "nothing", maxOffsetsPerTrigger: PER_BATCH, prefetchOffsets }))
+  const q = await readStream(kafkaSource({ brokers: broker.brokers, topic, startingOffsets: "earliest", logLevel: "nothing", maxOffsetsPerTrigger: PER_BATCH, prefetchOffsets, reader }))
     .parseJson(struct({ id: int(), ts: timestamp(), value: double(), source: string() }), { mode: "dropMalformed" })
     .withWatermark("ts", "30 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
@@ -62,12 +62,13 @@ async function skp(prefetchOffsets: number): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const raw: number[] = [], ours: number[] = [], serial: number[] = [];
+const raw: number[] = [], ours: number[] = [], serial: number[] = [], viaConsumer: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   raw.push(await rawKafkajs());
   ours.push(await skp(50_000));
   serial.push(await skp(0));
-  console.log(`round ${r + 1}: kafkajs ${raw.at(-1)!.toFixed(0)} ms, skp ${ours.at(-1)!.toFixed(0)} ms, skp without prefetch ${serial.at(-1)!.toFixed(0)} ms`);
+  viaConsumer.push(await skp(50_000, "consumer"));
+  console.log(`round ${r + 1}: kafkajs ${raw.at(-1)!.toFixed(0)} ms, skp ${ours.at(-1)!.toFixed(0)} ms, skp without prefetch ${serial.at(-1)!.toFixed(0)} ms, skp reader: consumer ${viaConsumer.at(-1)!.toFixed(0)} ms`);
 }
 await broker.stop();
 const rawRate = EVENTS / (median(raw) / 1000), skpRate = EVENTS / (median(ours) / 1000);
@@ -77,7 +78,9 @@ console.log("|---|---:|---:|");
 console.log(`| raw kafkajs eachBatch + JSON.parse | ${Math.round(rawRate).toLocaleString("en-US")} | 1.00 |`);
 const serialRate = EVENTS / (median(serial) / 1000);
 console.log(`| skp: kafkaSource → parseJson → window → avg (prefetch off) | ${Math.round(serialRate).toLocaleString("en-US")} | ${(serialRate / rawRate).toFixed(2)} |`);
-console.log(`| skp: kafkaSource → parseJson → window → avg (default: prefetch) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`);
+const consumerRate = EVENTS / (median(viaConsumer) / 1000);
+console.log(`| skp, reader: "consumer" (kafkajs consumer decoding) | ${Math.round(consumerRate).toLocaleString("en-US")} | ${(consumerRate / rawRate).toFixed(2)} |`);
+console.log(`| skp: kafkaSource → parseJson → window → avg (default: reader "fetch", prefetch) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`);
 const perRound = (xs: number[]) => median(xs.map((ms, i) => raw[i]! / ms)).toFixed(2);
-console.log(`\nmedian of per-round ratios (each against the raw run just before it): prefetch ${perRound(ours)}, prefetch off ${perRound(serial)}`);
+console.log(`\nmedian of per-round ratios (each against the raw run just before it): default ${perRound(ours)}, prefetch off ${perRound(serial)}, reader "consumer" ${perRound(viaConsumer)}`);
 void logLevel;
