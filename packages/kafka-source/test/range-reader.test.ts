@@ -85,3 +85,23 @@ describe("FetchReader, when the broker goes away", () => {
     }
   }, 60_000);
 });
+
+describe("FetchReader, large records on the broker", () => {
+  it("reads a multi-megabyte record beside small ones", async () => {
+    const big = `big-${Date.now()}`;
+    await broker.createTopic(big, 2);
+    const producer = broker.kafka.producer();
+    await producer.connect();
+    const huge = "x".repeat(3 << 20);
+    await producer.send({ topic: big, messages: [{ value: "small-0", partition: 0 }, { value: huge, partition: 1 }, { value: "small-1", partition: 0 }, { value: "after", partition: 1 }] });
+    await producer.disconnect();
+    const reader = new FetchReader(kafkajsInternals(broker.kafka)!, [big], 15_000);
+    await reader.start();
+    try {
+      const rows = await reader.read([{ topic: big, partition: 0, from: 0, until: 2 }, { topic: big, partition: 1, from: 0, until: 2 }]);
+      expect(rows.map(values)).toEqual([["small-0", "small-1"], [huge, "after"]]);
+    } finally {
+      await reader.stop();
+    }
+  }, 60_000);
+});

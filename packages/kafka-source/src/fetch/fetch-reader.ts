@@ -11,6 +11,8 @@ import { RecordFormatError, decodeRecordBatches } from "./record-batches.js";
 interface Stream extends PartitionStream {
   /** Recent fetched bytes per record, to size the next fetch to the range (0 before the first). */
   bytesPerRecord: number;
+  /** At least this many bytes per fetch: the size of a batch that came back cut. */
+  minBytes: number;
 }
 
 const READ_COMMITTED = 1;
@@ -31,7 +33,7 @@ const FIRST_FETCH_BYTES = 1 << 20;
 export class FetchReader implements OffsetReader {
   readonly highWatermarks = new Map<string, number>();
   private cluster: InternalCluster | undefined;
-  private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, bytesPerRecord: 0 }));
+  private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, bytesPerRecord: 0, minBytes: 0 }));
   private stopped = false;
   private wake: (() => void) | undefined;
 
@@ -145,7 +147,7 @@ export class FetchReader implements OffsetReader {
     const key = `${p.topic}:${p.partition}`;
     if (p.highWatermark > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, p.highWatermark);
     const rows: KafkaRow[] = [];
-    const { next } = await decodeRecordBatches(p.records, p.topic, p.partition, fetchedAt, p.aborted, rows);
+    const { next, needBytes } = await decodeRecordBatches(p.records, p.topic, p.partition, fetchedAt, p.aborted, rows);
     if (this.streams.get(p.topic, p.partition) !== s || s.cursor !== fetchedAt) return;
     // `next` covers gaps (compaction, transaction markers, aborted batches): everything below it was read.
     if (next > fetchedAt) {
@@ -153,9 +155,11 @@ export class FetchReader implements OffsetReader {
       else for (const row of rows) s.rows.push(row);
       s.bytesPerRecord = p.records.length / Math.max(1, rows.length, Math.min(next, s.until) - fetchedAt);
       s.cursor = next;
-    } else if (p.records.length > 0 && next < 0) {
-      // A batch larger than the byte limit came back cut (brokers before KIP-74): ask for more next time.
-      s.bytesPerRecord = Math.max(s.bytesPerRecord * 2, p.records.length);
+      s.minBytes = 0;
+    } else if (needBytes > 0) {
+      // A batch larger than the byte limit came back cut (a broker returns a whole oversized batch only
+      // for the first partition of a response): ask for all of it next time.
+      s.minBytes = needBytes;
     }
   }
 
@@ -169,9 +173,8 @@ export class FetchReader implements OffsetReader {
 
 /** Bytes to ask a partition for: about what the rest of its range takes, so a fetch reads little past it. */
 function fetchBytes(s: Stream): number {
-  if (s.bytesPerRecord === 0) return FIRST_FETCH_BYTES;
-  const want = (s.until - s.cursor) * s.bytesPerRecord * 1.1 + 16_384;
-  return Math.min(MAX_PARTITION_BYTES, Math.max(65_536, Math.ceil(want)));
+  const want = s.bytesPerRecord === 0 ? FIRST_FETCH_BYTES : Math.min(MAX_PARTITION_BYTES, Math.max(65_536, Math.ceil((s.until - s.cursor) * s.bytesPerRecord * 1.1 + 16_384)));
+  return Math.max(want, s.minBytes);
 }
 
 const DEADLINE = new Error("no answer from the broker in time");

@@ -15,6 +15,8 @@ export interface DecodedRecords {
   next: number;
   /** Rows appended to `out` (offset ≥ `from`, not aborted, not control records). */
   rows: number;
+  /** When no batch was complete: the bytes the first (cut) batch needs, so the next fetch can ask for them. */
+  needBytes: number;
 }
 
 export class RecordFormatError extends Error {}
@@ -33,13 +35,16 @@ export async function decodeRecordBatches(
   const pendingAborts = aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : aborted;
   let nextAbort = 0;
   const abortedProducers = new Set<number>();
-  let next = -1, count = 0;
+  let next = -1, count = 0, needBytes = 0;
   while (records.length - r.pos >= BATCH_HEADER) {
     const start = r.pos;
     const baseOffset = r.int64();
     const length = r.int32();
     const end = start + 12 + length;
-    if (end > records.length) break;
+    if (end > records.length) {
+      if (next < 0) needBytes = 12 + length;
+      break;
+    }
     const magic = records[start + MAGIC_AT]!;
     if (magic !== 2) throw new RecordFormatError(`${topic}-${partition}: offset ${baseOffset} is in message format v${magic}; only record batches (v2, Kafka 0.11+) are read directly — use reader: "consumer"`);
     r.pos = start + 21; // leader epoch, magic, crc (not verified, as kafkajs does not)
@@ -89,7 +94,7 @@ export async function decodeRecordBatches(
       count++;
     }
   }
-  return { next, rows: count };
+  return { next, rows: count, needBytes };
 }
 
 /** Header values as strings (a repeated key's values joined by commas, as the consumer reader does). */
