@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   char line[1024];
   while (fgets(line, sizeof line, stdin)) {
     char cmd[32], arg1[512];
-    int n = 0, parts = sscanf(line, "%31s %511s %d", cmd, arg1, &n);
+    int n = 0, m = 0, parts = sscanf(line, "%31s %511s %d %d", cmd, arg1, &n, &m);
     int ok = -1;
     if (parts >= 3 && !strcmp(cmd, "topic")) {
       char spec[600];
@@ -70,6 +70,9 @@ int main(int argc, char **argv) {
       ok = rd_kafka_mock_broker_set_down(mc, atoi(arg1)) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
     } else if (parts >= 2 && !strcmp(cmd, "up")) {
       ok = rd_kafka_mock_broker_set_up(mc, atoi(arg1)) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+    } else if (parts >= 4 && !strcmp(cmd, "leader")) {
+      /* leader <topic> <partition> <broker id>: moves a partition's leadership (clients get NOT_LEADER). */
+      ok = rd_kafka_mock_partition_set_leader(mc, arg1, n, m) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
     }
     printf(ok == 0 ? "OK\n" : "ERR %s", ok == 0 ? "" : line);
     fflush(stdout);

@@ -28,13 +28,13 @@ export interface MockKafka {
   brokers: string[];
   /** Why the mock cluster is gone (`killed by SIGABRT` when librdkafka aborts on an assertion), or undefined while it runs. */
   ended(): string | undefined;
-  /** Sends a shim command (`topic <name> <partitions>`, `down 1`, `up 1`) and waits for OK. */
+  /** Sends a shim command (`topic <name> <partitions>`, `down 1`, `up 1`, `leader <topic> <partition> <broker>`) and waits for OK. */
   command(cmd: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startMockKafka(topics: string[] = []): Promise<MockKafka> {
-  const child = spawn(buildMockKafka(), topics.flatMap((t) => ["--topic", t]), { stdio: ["pipe", "pipe", "inherit"] });
+export async function startMockKafka(topics: string[] = [], brokers = 1): Promise<MockKafka> {
+  const child = spawn(buildMockKafka(), [...topics.flatMap((t) => ["--topic", t]), "--brokers", String(brokers)], { stdio: ["pipe", "pipe", "inherit"] });
   // An abort (librdkafka assertions) ends the child by a signal: exitCode stays null.
   let ended: string | undefined;
   const exited = new Promise<void>((resolve) => child.once("exit", (code, signal) => { ended = signal ? `killed by ${signal}` : `exited with ${code}`; resolve(); }));

@@ -10,6 +10,8 @@ export interface Broker {
   ended(): string | undefined;
   /** Mock only: takes broker 1 down or up. */
   setDown(down: boolean): Promise<void>;
+  /** Mock only: moves a partition's leadership to another broker (ids 1..brokers). */
+  setLeader(topic: string, partition: number, broker: number): Promise<void>;
   kafka: Kafka;
   stop(): Promise<void>;
 }
@@ -18,7 +20,7 @@ export interface Broker {
  * A Kafka for a test file: `KAFKA_BROKERS` (a real cluster) when set, otherwise librdkafka's mock
  * cluster — a real Kafka protocol implementation — started through the shim in tools/mock-kafka.
  */
-export async function startBroker(): Promise<Broker> {
+export async function startBroker(options: { brokers?: number } = {}): Promise<Broker> {
   const real = process.env.KAFKA_BROKERS;
   if (real) {
     const brokers = real.split(",");
@@ -30,10 +32,11 @@ export async function startBroker(): Promise<Broker> {
       async createTopic(name, partitions) { await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true }); },
       ended: () => undefined,
       async setDown() { throw new Error("broker outages can only be simulated on the mock cluster"); },
+      async setLeader() { throw new Error("leader changes can only be simulated on the mock cluster"); },
       async stop() { await admin.disconnect(); },
     };
   }
-  const mock = await startMockKafka();
+  const mock = await startMockKafka([], options.brokers);
   const brokers = mock.brokers;
   return {
     brokers,
@@ -41,6 +44,7 @@ export async function startBroker(): Promise<Broker> {
     ended: () => mock.ended(),
     createTopic: (name, partitions) => mock.command(`topic ${name} ${partitions}`),
     setDown: (down) => mock.command(`${down ? "down" : "up"} 1`),
+    setLeader: (topic, partition, id) => mock.command(`leader ${topic} ${partition} ${id}`),
     stop: () => mock.stop(),
   };
 }
