@@ -58,6 +58,8 @@ export const kafkaErrors = {
       `Partition ${topic}-${partition}: cannot tell whether this query's claim ${claim} landed — the group's offset metadata no longer mentions it or its predecessor ` +
         "(more than 32 owner changes since, or the group's offsets were reset by another tool). Inspect the group's offsets before restarting with a new checkpoint.",
     ),
+  /** A read in flight when the source stops (e.g. a prefetch) ends with this instead of waiting for its stall timeout. */
+  stopped: () => new SkpError("KAFKA_STOPPED", "the Kafka source was stopped"),
   groupJoinTimeout: (groupId: string, ms: number) =>
     new SkpError("KAFKA_GROUP_JOIN_TIMEOUT", `Could not join consumer group "${groupId}" within ${ms / 1000} s. Is the group coordinator reachable, and are other members stuck?`),
   modeChanged: (withGroup: boolean) =>

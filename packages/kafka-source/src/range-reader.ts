@@ -76,7 +76,7 @@ export class RangeReader implements OffsetReader {
 
   async stop(): Promise<void> {
     // A read in flight (e.g. a prefetch) ends now instead of waiting for its stall timeout.
-    this.fail(new Error("the Kafka source was stopped"));
+    this.fail(kafkaErrors.stopped());
     await this.consumer?.disconnect().catch(() => {});
   }
 

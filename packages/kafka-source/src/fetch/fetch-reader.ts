@@ -57,7 +57,7 @@ export class FetchReader implements OffsetReader {
     for (;;) {
       const pending = streams.filter((s) => s.cursor < s.until);
       if (pending.length === 0) break;
-      if (this.stopped) throw new Error("the Kafka source was stopped");
+      if (this.stopped) throw kafkaErrors.stopped();
       const mark = streams.reduce((n, s) => n + s.cursor, 0);
       if (mark !== progressMark) { progressMark = mark; lastProgress = Date.now(); }
       const left = this.stallTimeoutMs - (Date.now() - lastProgress);
@@ -72,7 +72,7 @@ export class FetchReader implements OffsetReader {
         await withDeadline(attempt, left);
         backoff = 100;
       } catch (e) {
-        if (this.stopped) throw new Error("the Kafka source was stopped");
+        if (this.stopped) throw kafkaErrors.stopped();
         if (e !== DEADLINE && !isRetriable(e)) throw e;
         lastError ??= e;
         // Broker down, leadership moved, a connection dropped: refresh metadata and try again, until
