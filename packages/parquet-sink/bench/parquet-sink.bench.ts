@@ -16,7 +16,12 @@ const ROWS = Number(process.argv[2] ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const rows = benchRows(ROWS);
 
-function raw(dir: string, durable = false): number {
+/**
+ * The baseline: hyparquet-writer writing each batch's partitions with writeFileSync. `durable`: also
+ * fsync each file ("files"), and also each partition directory once per batch, which POSIX needs for
+ * the new files' names to survive a crash ("dirs").
+ */
+function raw(dir: string, durable: false | "files" | "dirs" = false): number {
   flushFileSystem();
   const start = performance.now();
   for (let b = 0; b < ROWS; b += BATCH) {
@@ -38,20 +43,23 @@ function raw(dir: string, durable = false): number {
       mkdirSync(join(dir, `id=${id}`), { recursive: true });
       const file = join(dir, `id=${id}`, `part-${b}.snappy.parquet`);
       writeFileSync(file, new Uint8Array(buf));
-      if (durable) {
-        const fd = openSync(file, "r");
-        fsyncSync(fd);
-        closeSync(fd);
-      }
+      if (durable) fsyncPath(file);
     }
+    if (durable === "dirs") for (const id of groups.keys()) fsyncPath(join(dir, `id=${id}`));
   }
   return performance.now() - start;
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  fsyncSync(fd);
+  closeSync(fd);
 }
 
 const skp = (dir: string, encodeThreads?: number) => runSink(parquetSink, rows, dir, encodeThreads);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rawMs: number[] = [], syncedMs: number[] = [], skpMs: number[] = [], inlineMs: number[] = [], ratios: number[] = [];
+const rawMs: number[] = [], syncedMs: number[] = [], dirSyncedMs: number[] = [], skpMs: number[] = [], inlineMs: number[] = [], ratios: number[] = [];
 let stallMs = 0;
 {
   // Warm-up (JIT, file system caches), not measured: the first writer to run is otherwise penalized.
@@ -64,8 +72,11 @@ let stallMs = 0;
 for (let r = 0; r < ROUNDS; r++) {
   const a = mkdtempSync(join(tmpdir(), "skp-pq-raw-")), b = mkdtempSync(join(tmpdir(), "skp-pq-sink-")), c = mkdtempSync(join(tmpdir(), "skp-pq-sync-"));
   rawMs.push(raw(a));
-  syncedMs.push(raw(c, true));
+  syncedMs.push(raw(c, "files"));
   rmSync(c, { recursive: true, force: true });
+  const e = mkdtempSync(join(tmpdir(), "skp-pq-dirsync-"));
+  dirSyncedMs.push(raw(e, "dirs"));
+  rmSync(e, { recursive: true, force: true });
   const s = await skp(b);
   skpMs.push(s.ms);
   ratios.push(rawMs.at(-1)! / s.ms);
@@ -83,6 +94,7 @@ console.log("| writer | rows/s | ratio |");
 console.log("|---|---:|---:|");
 console.log(`| raw hyparquet-writer (same files, no commit protocol) | ${Math.round(rawRate).toLocaleString("en-US")} | 1.00 |`);
 console.log(`| raw hyparquet-writer + fsync of each file | ${Math.round(ROWS / (median(syncedMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(syncedMs) / 1000) / rawRate).toFixed(2)} |`);
+console.log(`| raw hyparquet-writer + fsync of each file and of its directory per batch | ${Math.round(ROWS / (median(dirSyncedMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(dirSyncedMs) / 1000) / rawRate).toFixed(2)} |`);
 console.log(`| skp parquetSink, encoding on the main thread (encodeThreads: 0) | ${Math.round(ROWS / (median(inlineMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(inlineMs) / 1000) / rawRate).toFixed(2)} |`);
 console.log(`| skp parquetSink (default: encoder threads, hidden files, fsync, rename, manifest) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`);
 console.log(`\nmedian of the per-round ratios (skp / raw, each round run back to back): ${median(ratios).toFixed(2)}`);
