@@ -15,7 +15,11 @@ export const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Re
 
 /** Reads exact offset ranges of partitions. */
 export interface OffsetReader {
-  /** The highest high watermark fetches reported (since the owner cleared it), per `topic:partition`: a lower bound of the log end. */
+  /**
+   * The highest readable log end fetches reported (since the owner cleared it), per `topic:partition`:
+   * a lower bound of where batches may be planned up to. The fetch reader reports the last stable
+   * offset (read committed); the consumer reader only has the high watermark (kafkajs exposes no more).
+   */
   readonly highWatermarks: Map<string, number>;
   start(): Promise<void>;
   /** Each range's rows in offset order, one array per range, in range order. */

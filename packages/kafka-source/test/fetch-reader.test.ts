@@ -7,7 +7,7 @@ import { encodeBatch } from "./kafkajs-encoders.js";
 type Log = { base: number; bytes: Buffer }[];
 
 /** A Fetch v11 response as a broker writes it: per partition, whole batches up to its byte limit, the last one cut there. */
-function fetchResponse(topic: string, parts: { partition: number; high: number; records: Buffer }[]): Buffer {
+function fetchResponse(topic: string, parts: { partition: number; high: number; stable?: number; records: Buffer }[]): Buffer {
   const chunks: Buffer[] = [];
   const i16 = (v: number) => { const b = Buffer.alloc(2); b.writeInt16BE(v); chunks.push(b); };
   const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32BE(v); chunks.push(b); };
@@ -16,14 +16,14 @@ function fetchResponse(topic: string, parts: { partition: number; high: number; 
   i32(1); i16(Buffer.byteLength(topic)); chunks.push(Buffer.from(topic));
   i32(parts.length);
   for (const p of parts) {
-    i32(p.partition); i16(0); i64(p.high); i64(p.high); i64(0); i32(0); i32(-1);
+    i32(p.partition); i16(0); i64(p.high); i64(p.stable ?? p.high); i64(0); i32(0); i32(-1);
     i32(p.records.length); chunks.push(p.records);
   }
   return Buffer.concat(chunks);
 }
 
 /** kafkajs' cluster and broker, faked: one broker serving `logs`, cutting each partition at the byte limit asked. */
-function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[]): KafkajsInternals {
+function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], stable?: number): KafkajsInternals {
   const broker = {
     versions: null,
     lookupRequest: () => (args: { topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[] }) => ({
@@ -38,7 +38,7 @@ function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[]): 
           const log = logs.get(partition)!;
           const from = log.findIndex((b) => b.base >= Number(fetchOffset));
           const records = Buffer.concat(log.slice(Math.max(0, from)).map((b) => b.bytes)).subarray(0, maxBytes);
-          return { partition, high: log.length, records };
+          return { partition, high: log.length, stable, records };
         });
         return response.decode(fetchResponse(topic, parts));
       },
@@ -67,6 +67,15 @@ describe("FetchReader (against a fake broker)", () => {
     const rows = await reader.read([{ topic: "t", partition: 0, from: 0, until: 3 }]);
     expect(rows[0]!.map((r) => Buffer.from(r.value!).toString())).toEqual(["a", huge, "b"]);
     expect(Math.max(...asked)).toBeGreaterThanOrEqual(huge.length);
+    await reader.stop();
+  });
+
+  it("reports the last stable offset as the readable end, not the high watermark past an open transaction", async () => {
+    const logs = new Map([[0, await log(["a", "b", "c", "d"])]]);
+    const reader = new FetchReader(fakeInternals("t", logs, [], 2), ["t"], 5_000);
+    await reader.start();
+    await reader.read([{ topic: "t", partition: 0, from: 0, until: 2 }]);
+    expect(reader.highWatermarks.get("t:0")).toBe(2);
     await reader.stop();
   });
 

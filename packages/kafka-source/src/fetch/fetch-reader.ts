@@ -144,8 +144,11 @@ export class FetchReader implements OffsetReader {
       if (error.type === "OFFSET_OUT_OF_RANGE") throw kafkaErrors.offsetOutOfRange(p.topic, p.partition, fetchedAt);
       throw error;
     }
+    // Read committed: what can be read ends at the last stable offset (below an open transaction),
+    // which is what batches may be planned up to — as the brokers' ListOffsets answers the source.
+    const end = p.lastStableOffset >= 0 ? Math.min(p.highWatermark, p.lastStableOffset) : p.highWatermark;
     const key = `${p.topic}:${p.partition}`;
-    if (p.highWatermark > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, p.highWatermark);
+    if (end > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, end);
     const rows: KafkaRow[] = [];
     const { next, needBytes } = await decodeRecordBatches(p.records, p.topic, p.partition, fetchedAt, p.aborted, rows);
     if (this.streams.get(p.topic, p.partition) !== s || s.cursor !== fetchedAt) return;
