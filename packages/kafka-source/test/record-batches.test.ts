@@ -6,6 +6,8 @@ import { encodeBatch } from "./kafkajs-encoders.js";
 import type { TestBatch } from "./kafkajs-encoders.js";
 
 const T0 = 1_762_412_400_000;
+/** In a batch of one record with timestamp and offset deltas 0: header (61), record length, attributes, the two deltas — then the key's length. */
+const BATCH_KEY_LENGTH_AT = 61 + 1 + 1 + 1 + 1;
 
 async function decode(batches: Buffer, from: number, aborted: { producerId: number; firstOffset: number }[] = []) {
   const rows: KafkaRow[] = [];
@@ -99,6 +101,12 @@ describe("decodeRecordBatches", () => {
     await expect(decode(old, 0)).rejects.toThrow(/message format v1.*reader: "consumer"/);
     const snappy = Buffer.from(batch); snappy.writeInt16BE(2, 21);
     await expect(decode(snappy, 0)).rejects.toThrow(/compressed with snappy.*CompressionCodecs/);
+    const gzipped = await encodeBatch({ baseOffset: 0, firstTimestamp: T0, compression: 1, records: [{ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from("x".repeat(50)) }] });
+    gzipped.fill(0xff, 70, 80);
+    await expect(decode(gzipped, 0)).rejects.toThrow(/t-2: the batch at offset 0 could not be decompressed/);
+    // A key length that runs past its record: reading stops with an error, not with a wrong value.
+    const bad = Buffer.from(batch); bad[BATCH_KEY_LENGTH_AT] = 0x20;
+    await expect(decode(bad, 0)).rejects.toThrow(/record at offset 0 is corrupt/);
     const cut = Buffer.from(batch); cut.writeInt32BE(cut.readInt32BE(8) - 1, 8);
     await expect(decode(cut.subarray(0, cut.length - 1), 0)).rejects.toBeInstanceOf(RecordFormatError);
   });

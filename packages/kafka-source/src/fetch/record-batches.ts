@@ -89,6 +89,7 @@ export async function decodeRecordBatches(
       const value = body.varBytes();
       const headerCount = body.varint();
       const headers = headerCount > 0 ? readHeaders(body, headerCount) : NO_HEADERS;
+      if (body.pos > recordEnd) throw new RecordFormatError(`${topic}-${partition}: record at offset ${offset} is corrupt (its fields run past its length)`);
       body.pos = recordEnd;
       out.push({ key, value, topic, partition, offset, timestamp: logAppend ? maxTimestamp : firstTimestamp + timestampDelta, headers });
       count++;
@@ -132,5 +133,9 @@ async function decompress(codec: number, data: Buffer, topic: string, partition:
         `register a codec in kafkajs' CompressionCodecs (e.g. kafkajs-snappy). (${e instanceof Error ? e.message : String(e)})`,
     );
   }
-  return impl.decompress(data);
+  try {
+    return await impl.decompress(data);
+  } catch (e) {
+    throw new RecordFormatError(`${topic}-${partition}: the batch at offset ${offset} could not be decompressed: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
