@@ -67,6 +67,9 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
     try {
       if (win) {
         const { column, sizeMs, slideMs, startMs } = win;
+        // Groups touched this batch by window start, then by key: the composite state key is built
+        // once per group, not once per row (a string concatenation and its hashing per row).
+        const byStart = new Map<number, Map<string, GroupState>>();
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i]!;
           const t = row[column];
@@ -81,8 +84,10 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
               (late ??= lateOutput(batch, analysis))?.push({ row, window: { start, end }, watermarkMs: wm, batchId: batch.batchId });
               continue;
             }
-            const key = start + SEP + ks;
-            const g = touched.get(key) ?? load(touched, key, row, start, end);
+            let groups = byStart.get(start);
+            if (!groups) byStart.set(start, (groups = new Map()));
+            let g = groups.get(ks);
+            if (!g) groups.set(ks, (g = load(touched, start + SEP + ks, row, start, end)));
             accumulate(aggs, g.a, row, batch.batchId, i);
           }
         }
