@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decodeRecordBatches, RecordFormatError } from "../src/fetch/record-batches.js";
+import { decodeFetchResponse } from "../src/fetch/fetch-response.js";
 import type { KafkaRow } from "../src/kafka-row.js";
 import { encodeBatch } from "./kafkajs-encoders.js";
 import type { TestBatch } from "./kafkajs-encoders.js";
@@ -107,7 +108,17 @@ describe("decodeRecordBatches", () => {
     // A key length that runs past its record: reading stops with an error, not with a wrong value.
     const bad = Buffer.from(batch); bad[BATCH_KEY_LENGTH_AT] = 0x20;
     await expect(decode(bad, 0)).rejects.toThrow(/record at offset 0 is corrupt/);
+    const negative = Buffer.from(batch); negative.writeInt32BE(-100, 8);
+    await expect(decode(negative, 0)).rejects.toThrow(/batch at offset 0 is corrupt \(length -100\)/);
     const cut = Buffer.from(batch); cut.writeInt32BE(cut.readInt32BE(8) - 1, 8);
     await expect(decode(cut.subarray(0, cut.length - 1), 0)).rejects.toBeInstanceOf(RecordFormatError);
+  });
+});
+
+describe("decodeFetchResponse", () => {
+  it("a truncated or malformed response is a clear, final error", () => {
+    expect(() => decodeFetchResponse(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5]), 11)).toThrow(RecordFormatError);
+    expect(() => decodeFetchResponse(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5]), 11)).toThrow(/malformed Fetch v11 response \(16 bytes\)/);
+    expect(() => decodeFetchResponse(Buffer.alloc(4), 3)).toThrow(/Fetch v3 is not supported/);
   });
 });

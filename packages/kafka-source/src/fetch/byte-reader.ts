@@ -1,3 +1,6 @@
+/** Bytes from the broker that do not decode as the Kafka wire format says: final, never retried. */
+export class RecordFormatError extends Error {}
+
 /**
  * Big-endian and varint reads over one buffer, for the Kafka wire format. No bounds checks per read:
  * callers check a structure's declared length before reading it, and a read past the end yields

@@ -1,4 +1,4 @@
-import { ByteReader } from "./byte-reader.js";
+import { ByteReader, RecordFormatError } from "./byte-reader.js";
 
 export interface AbortedTransaction {
   producerId: number;
@@ -30,7 +30,16 @@ const NO_RECORDS = Buffer.alloc(0);
  * the records are decoded by `decodeRecordBatches`, once the reader knows where the partition stands.
  */
 export function decodeFetchResponse(raw: Buffer, version: number): FetchResponse {
-  if (version < MIN_FETCH_VERSION || version > 11) throw new Error(`Fetch v${version} is not supported (v${MIN_FETCH_VERSION}–v11)`);
+  if (version < MIN_FETCH_VERSION || version > 11) throw new RecordFormatError(`Fetch v${version} is not supported (v${MIN_FETCH_VERSION}–v11)`);
+  try {
+    return decodeFields(raw, version);
+  } catch (e) {
+    if (e instanceof RecordFormatError) throw e;
+    throw new RecordFormatError(`malformed Fetch v${version} response (${raw.length} bytes): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function decodeFields(raw: Buffer, version: number): FetchResponse {
   const r = new ByteReader(raw);
   r.int32(); // throttle time
   let errorCode = 0;
@@ -56,6 +65,6 @@ export function decodeFetchResponse(raw: Buffer, version: number): FetchResponse
       partitions.push({ topic, partition, errorCode: code, highWatermark, lastStableOffset, aborted, records });
     }
   }
-  if (r.pos > raw.length) throw new Error(`truncated Fetch response (${raw.length} bytes, needed ${r.pos})`);
+  if (r.pos > raw.length) throw new RecordFormatError(`truncated Fetch v${version} response (${raw.length} bytes, needed ${r.pos})`);
   return { errorCode, partitions };
 }

@@ -2,7 +2,7 @@
 import kafkajs from "kafkajs";
 import type { KafkaRow } from "../kafka-row.js";
 import { NO_HEADERS } from "../kafka-row.js";
-import { ByteReader } from "./byte-reader.js";
+import { ByteReader, RecordFormatError } from "./byte-reader.js";
 import type { AbortedTransaction } from "./fetch-response.js";
 
 /** Bytes of a record batch (magic 2) before its records. */
@@ -19,7 +19,7 @@ export interface DecodedRecords {
   needBytes: number;
 }
 
-export class RecordFormatError extends Error {}
+export { RecordFormatError };
 
 /**
  * Decodes a partition's fetched record batches straight into rows, appending those at or after `from`
@@ -40,6 +40,7 @@ export async function decodeRecordBatches(
     const start = r.pos;
     const baseOffset = r.int64();
     const length = r.int32();
+    if (length < BATCH_HEADER - 12) throw new RecordFormatError(`${topic}-${partition}: the batch at offset ${baseOffset} is corrupt (length ${length})`);
     const end = start + 12 + length;
     if (end > records.length) {
       if (next < 0) needBytes = 12 + length;
