@@ -17,8 +17,8 @@ export const NO_HEADERS: Record<string, string | null> = Object.freeze({}) as Re
 export interface OffsetReader {
   /**
    * The highest readable log end fetches reported (since the owner cleared it), per `topic:partition`:
-   * a lower bound of where batches may be planned up to. The fetch reader reports the last stable
-   * offset (read committed); the consumer reader only has the high watermark (kafkajs exposes no more).
+   * a lower bound of where batches may be planned up to: the last stable offset (read committed).
+   * The consumer reader reports none (kafkajs' batches carry only the high watermark).
    */
   readonly highWatermarks: Map<string, number>;
   start(): Promise<void>;

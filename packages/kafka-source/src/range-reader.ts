@@ -20,6 +20,11 @@ interface Stream extends PartitionStream {
 export class RangeReader implements OffsetReader {
   private consumer: Consumer | undefined;
   private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, paused: true }));
+  /**
+   * Always empty: kafkajs' batches carry the high watermark but not the last stable offset, and a
+   * batch planned up to a high watermark past an open transaction would wait on it (read committed).
+   * Without these, the source plans from the brokers' answer (which is the last stable offset).
+   */
   readonly highWatermarks = new Map<string, number>();
   private waiting: Stream[] = [];
   private wake: (() => void) | undefined;
@@ -93,9 +98,6 @@ export class RangeReader implements OffsetReader {
   }
 
   private async onBatch({ batch, isStale }: EachBatchPayload): Promise<void> {
-    const key = `${batch.topic}:${batch.partition}`;
-    const high = Number(batch.highWatermark);
-    if (high > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, high);
     const s = this.streams.get(batch.topic, batch.partition);
     if (!s) {
       this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
