@@ -1,3 +1,4 @@
+import { kafkaErrors } from "./errors.js";
 import type { PartitionRange } from "./offsets.js";
 import type { KafkaRow } from "./kafka-row.js";
 
@@ -69,4 +70,48 @@ export function countBelow(rows: readonly KafkaRow[], until: number, from = 0): 
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * A read's stall timeout: the time left restarts whenever any of its streams moved, and a read whose
+ * streams made no progress for `timeoutMs` fails, naming the first partition still short of its end.
+ */
+export class StallClock {
+  private mark = -1;
+  private since = Date.now();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** Milliseconds left after looking at the streams' progress; throws once none are. */
+  check(streams: readonly PartitionStream[], cause?: unknown): number {
+    const mark = streams.reduce((n, s) => n + s.cursor, 0);
+    if (mark !== this.mark) { this.mark = mark; this.since = Date.now(); }
+    const left = this.remaining();
+    if (left <= 0) {
+      const s = streams.find((x) => x.cursor < x.until)!;
+      throw kafkaErrors.fetchStalled(s.topic, s.partition, s.cursor, s.until, this.timeoutMs, cause);
+    }
+    return left;
+  }
+
+  /** Milliseconds left, without looking at progress. */
+  remaining(): number {
+    return this.timeoutMs - (Date.now() - this.since);
+  }
+}
+
+/** A sleep that `wake()` ends early: a reader waiting for data, woken by its arrival or by a stop. */
+export class Alarm {
+  private ring: (() => void) | undefined;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.ring = () => { clearTimeout(t); resolve(); };
+    });
+  }
+
+  wake(): void {
+    this.ring?.();
+  }
 }

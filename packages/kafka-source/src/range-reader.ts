@@ -3,7 +3,7 @@ import { kafkaErrors } from "./errors.js";
 import type { PartitionRange } from "./offsets.js";
 import { NO_HEADERS } from "./kafka-row.js";
 import type { KafkaRow, OffsetReader } from "./kafka-row.js";
-import { PartitionStreams } from "./partition-streams.js";
+import { Alarm, PartitionStreams, StallClock } from "./partition-streams.js";
 import type { PartitionStream } from "./partition-streams.js";
 
 interface Stream extends PartitionStream {
@@ -27,7 +27,7 @@ export class RangeReader implements OffsetReader {
    */
   readonly highWatermarks = new Map<string, number>();
   private waiting: Stream[] = [];
-  private wake: (() => void) | undefined;
+  private readonly alarm = new Alarm();
   private failure: unknown;
 
   constructor(
@@ -57,21 +57,12 @@ export class RangeReader implements OffsetReader {
     const streams = this.streams.position(ranges, (s) => this.consumer!.seek({ topic: s.topic, partition: s.partition, offset: String(s.cursor) }));
     for (const s of streams) if (s.paused && s.cursor < s.until) this.setPaused(s, false);
     this.waiting = streams;
-    let lastProgress = Date.now();
-    let progressMark = -1;
+    const clock = new StallClock(this.stallTimeoutMs);
     try {
       while (streams.some((s) => s.cursor < s.until)) {
         if (this.failure) throw this.failure;
-        const mark = streams.reduce((n, s) => n + s.cursor, 0);
-        if (mark !== progressMark) { progressMark = mark; lastProgress = Date.now(); }
-        if (Date.now() - lastProgress > this.stallTimeoutMs) {
-          const s = streams.find((x) => x.cursor < x.until)!;
-          throw kafkaErrors.fetchStalled(s.topic, s.partition, s.cursor, s.until, this.stallTimeoutMs);
-        }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 200);
-          this.wake = () => { clearTimeout(t); resolve(); };
-        });
+        clock.check(streams);
+        await this.alarm.sleep(200);
       }
     } finally {
       this.waiting = [];
@@ -94,7 +85,7 @@ export class RangeReader implements OffsetReader {
 
   private fail(error: unknown): void {
     this.failure = error;
-    this.wake?.();
+    this.alarm.wake();
   }
 
   private async onBatch({ batch, isStale }: EachBatchPayload): Promise<void> {
@@ -120,7 +111,7 @@ export class RangeReader implements OffsetReader {
     const last = Number(batch.lastOffset());
     if (first <= before && last + 1 > s.cursor) s.cursor = last + 1;
     if (!s.paused && s.cursor >= s.until) this.setPaused(s, true);
-    if (s.cursor >= s.until && this.waiting.includes(s)) this.wake?.();
+    if (s.cursor >= s.until && this.waiting.includes(s)) this.alarm.wake();
   }
 }
 

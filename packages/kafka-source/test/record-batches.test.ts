@@ -61,7 +61,8 @@ describe("decodeRecordBatches", () => {
       expect(rows.map((r) => r.value)).toEqual(["v0", "v1", "v2"]);
     }
     const rows: KafkaRow[] = [];
-    expect(await decodeRecordBatches(one.subarray(0, 70), "t", 0, 10, [], rows)).toEqual({ next: -1, rows: 0, needBytes: one.length });
+    expect(await decodeRecordBatches(one.subarray(0, 70), "t", 0, 10, [], rows)).toEqual({ next: -1, needBytes: one.length });
+    expect(rows).toEqual([]);
   });
 
   it("read committed: skips control batches and aborted transactions, keeps committed ones and moves past all", async () => {

@@ -9,7 +9,6 @@ export class RecordFormatError extends Error {}
 export class ByteReader {
   constructor(public buf: Buffer, public pos = 0) {}
 
-  int8(): number { return this.buf.readInt8(this.pos++); }
   int16(): number { const v = this.buf.readInt16BE(this.pos); this.pos += 2; return v; }
   int32(): number { const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v; }
 

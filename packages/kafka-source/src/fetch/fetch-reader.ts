@@ -1,7 +1,7 @@
 import { kafkaErrors } from "../errors.js";
 import type { KafkaRow, OffsetReader } from "../kafka-row.js";
 import type { PartitionRange } from "../offsets.js";
-import { PartitionStreams } from "../partition-streams.js";
+import { Alarm, PartitionStreams, StallClock } from "../partition-streams.js";
 import type { PartitionStream } from "../partition-streams.js";
 import { MIN_FETCH_VERSION, decodeFetchResponse } from "./fetch-response.js";
 import type { FetchResponse } from "./fetch-response.js";
@@ -35,7 +35,7 @@ export class FetchReader implements OffsetReader {
   private cluster: InternalCluster | undefined;
   private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, bytesPerRecord: 0, minBytes: 0 }));
   private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly alarm = new Alarm();
 
   constructor(
     private readonly internals: KafkajsInternals,
@@ -52,19 +52,14 @@ export class FetchReader implements OffsetReader {
 
   async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
     const streams = this.streams.position(ranges);
-    let lastProgress = Date.now(), progressMark = -1, backoff = 100;
+    const clock = new StallClock(this.stallTimeoutMs);
+    let backoff = 100;
     let lastError: unknown;
     for (;;) {
       const pending = streams.filter((s) => s.cursor < s.until);
       if (pending.length === 0) break;
       if (this.stopped) throw kafkaErrors.stopped();
-      const mark = streams.reduce((n, s) => n + s.cursor, 0);
-      if (mark !== progressMark) { progressMark = mark; lastProgress = Date.now(); }
-      const left = this.stallTimeoutMs - (Date.now() - lastProgress);
-      if (left <= 0) {
-        const s = pending[0]!;
-        throw kafkaErrors.fetchStalled(s.topic, s.partition, s.cursor, s.until, this.stallTimeoutMs, lastError);
-      }
+      const left = clock.check(streams, lastError);
       const attempt = this.fetchOnce(pending);
       attempt.catch((e: unknown) => { lastError = e; }); // also an error that arrives after the deadline
       try {
@@ -77,9 +72,9 @@ export class FetchReader implements OffsetReader {
         lastError ??= e;
         // Broker down, leadership moved, a connection dropped: refresh metadata and try again, until
         // the stall timeout says the partition is unreachable.
-        await this.sleep(Math.min(backoff, left));
+        await this.alarm.sleep(Math.min(backoff, left));
         backoff = Math.min(backoff * 2, 2_000);
-        await withDeadline(this.cluster!.refreshMetadata(), Math.max(0, this.stallTimeoutMs - (Date.now() - lastProgress))).catch(() => {});
+        await withDeadline(this.cluster!.refreshMetadata(), Math.max(0, clock.remaining())).catch(() => {});
       }
     }
     return streams.map((s) => this.streams.take(s));
@@ -87,7 +82,7 @@ export class FetchReader implements OffsetReader {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.alarm.wake();
     await this.cluster?.disconnect().catch(() => {});
   }
 
@@ -98,7 +93,9 @@ export class FetchReader implements OffsetReader {
     for (const s of pending) {
       const leader = Object.keys(cluster.findLeaderForPartitions(s.topic, [s.partition]))[0];
       if (leader === undefined) throw retriable(`no leader known for ${s.topic}-${s.partition}`);
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
+      const led = byLeader.get(leader);
+      if (led) led.push(s);
+      else byLeader.set(leader, [s]);
     }
     await Promise.all([...byLeader].map(async ([nodeId, streams]) => {
       const offsets = new Map(streams.map((s) => [`${s.topic}:${s.partition}`, s.cursor]));
@@ -164,13 +161,6 @@ export class FetchReader implements OffsetReader {
       // for the first partition of a response): ask for all of it next time.
       s.minBytes = needBytes;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => { clearTimeout(t); resolve(); };
-    });
   }
 }
 

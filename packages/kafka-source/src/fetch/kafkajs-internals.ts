@@ -7,7 +7,6 @@ import protocolErrors from "kafkajs/src/protocol/error.js";
 
 /** The slice of a kafkajs broker the direct fetcher uses. */
 export interface InternalBroker {
-  versions: Record<number, { minVersion: number; maxVersion: number }> | null;
   lookupRequest(apiKey: number, definition: unknown): (args: FetchArgs) => ProtocolRequest;
   connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
   disconnect(): Promise<void>;

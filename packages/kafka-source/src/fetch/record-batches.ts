@@ -13,8 +13,6 @@ const CODEC_MASK = 0x07, LOG_APPEND_TIME = 0x08, TRANSACTIONAL = 0x10, CONTROL =
 export interface DecodedRecords {
   /** The offset after the last complete batch; -1 when the bytes held no complete batch. */
   next: number;
-  /** Rows appended to `out` (offset ≥ `from`, not aborted, not control records). */
-  rows: number;
   /** When no batch was complete: the bytes the first (cut) batch needs, so the next fetch can ask for them. */
   needBytes: number;
 }
@@ -35,7 +33,7 @@ export async function decodeRecordBatches(
   const pendingAborts = aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : aborted;
   let nextAbort = 0;
   const abortedProducers = new Set<number>();
-  let next = -1, count = 0, needBytes = 0;
+  let next = -1, needBytes = 0;
   while (records.length - r.pos >= BATCH_HEADER) {
     const start = r.pos;
     const baseOffset = r.int64();
@@ -93,10 +91,9 @@ export async function decodeRecordBatches(
       if (body.pos > recordEnd) throw new RecordFormatError(`${topic}-${partition}: record at offset ${offset} is corrupt (its fields run past its length)`);
       body.pos = recordEnd;
       out.push({ key, value, topic, partition, offset, timestamp: logAppend ? maxTimestamp : firstTimestamp + timestampDelta, headers });
-      count++;
     }
   }
-  return { next, rows: count, needBytes };
+  return { next, needBytes };
 }
 
 /** Header values as strings (a repeated key's values joined by commas, as the consumer reader does). */
