@@ -44,7 +44,7 @@ export const kafkaErrors = {
     new SkpError(
       "KAFKA_DATA_LOSS",
       `Partition ${topic}-${partition}: offset ${at} is out of range on the broker while reading it (deleted by retention just now, or the topic was recreated). ` +
-        "The batch fails and is planned again; with failOnDataLoss: false the missing offsets are then skipped and counted.",
+        "The query fails; restarted, it replays the batch, and with failOnDataLoss: false the missing offsets are then skipped and counted.",
     ),
   uncertainClaim: (groupId: string, partitions: string[]) =>
     new SkpError(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FetchReader } from "../src/fetch/fetch-reader.js";
+import { Kafka } from "kafkajs";
+import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
 import type { KafkajsInternals, ProtocolRequest } from "../src/fetch/kafkajs-internals.js";
 import { encodeBatch } from "./kafkajs-encoders.js";
 
@@ -7,7 +9,7 @@ import { encodeBatch } from "./kafkajs-encoders.js";
 type Log = { base: number; bytes: Buffer }[];
 
 /** A Fetch v11 response as a broker writes it: per partition, whole batches up to its byte limit, the last one cut there. */
-function fetchResponse(topic: string, parts: { partition: number; high: number; stable?: number; records: Buffer }[]): Buffer {
+function fetchResponse(topic: string, parts: { partition: number; high: number; stable?: number; error?: number; records: Buffer }[]): Buffer {
   const chunks: Buffer[] = [];
   const i16 = (v: number) => { const b = Buffer.alloc(2); b.writeInt16BE(v); chunks.push(b); };
   const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32BE(v); chunks.push(b); };
@@ -16,16 +18,15 @@ function fetchResponse(topic: string, parts: { partition: number; high: number; 
   i32(1); i16(Buffer.byteLength(topic)); chunks.push(Buffer.from(topic));
   i32(parts.length);
   for (const p of parts) {
-    i32(p.partition); i16(0); i64(p.high); i64(p.stable ?? p.high); i64(0); i32(0); i32(-1);
+    i32(p.partition); i16(p.error ?? 0); i64(p.high); i64(p.stable ?? p.high); i64(0); i32(0); i32(-1);
     i32(p.records.length); chunks.push(p.records);
   }
   return Buffer.concat(chunks);
 }
 
 /** kafkajs' cluster and broker, faked: one broker serving `logs`, cutting each partition at the byte limit asked. */
-function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], stable?: number): KafkajsInternals {
+function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], stable?: number, error?: number): KafkajsInternals {
   const broker = {
-    versions: null,
     lookupRequest: () => (args: { topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[] }) => ({
       request: { apiKey: 1, apiVersion: 11, apiName: "Fetch", encode: async () => args },
       response: undefined as never,
@@ -38,7 +39,7 @@ function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], s
           const log = logs.get(partition)!;
           const from = log.findIndex((b) => b.base >= Number(fetchOffset));
           const records = Buffer.concat(log.slice(Math.max(0, from)).map((b) => b.bytes)).subarray(0, maxBytes);
-          return { partition, high: log.length, stable, records };
+          return { partition, high: log.length, stable, error, records };
         });
         return response.decode(fetchResponse(topic, parts));
       },
@@ -50,7 +51,9 @@ function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], s
     findLeaderForPartitions: (_: string, partitions: number[]) => ({ "1": partitions }),
     findBroker: async () => broker,
   };
-  return { createCluster: () => cluster, fetchDefinition: {}, fetchApiKey: 1, protocolError: (code: number) => Object.assign(new Error(`protocol error ${code}`), { retriable: false }) } as unknown as KafkajsInternals;
+  // kafkajs' own errors for protocol codes (type, retriable), as the reader gets them from a real broker.
+  const { protocolError } = kafkajsInternals(new Kafka({ brokers: ["unused:9092"] }))!;
+  return { createCluster: () => cluster, fetchDefinition: {}, fetchApiKey: 1, protocolError } as unknown as KafkajsInternals;
 }
 
 async function log(values: string[]): Promise<Log> {
@@ -76,6 +79,16 @@ describe("FetchReader (against a fake broker)", () => {
     await reader.start();
     await reader.read([{ topic: "t", partition: 0, from: 0, until: 2 }]);
     expect(reader.highWatermarks.get("t:0")).toBe(2);
+    await reader.stop();
+  });
+
+  it("offsets gone from the broker while reading (OFFSET_OUT_OF_RANGE) fail clearly, not retried", async () => {
+    const logs = new Map([[0, await log(["a", "b"])]]);
+    const reader = new FetchReader(fakeInternals("t", logs, [], undefined, 1), ["t"], 5_000);
+    await reader.start();
+    const t0 = Date.now();
+    await expect(reader.read([{ topic: "t", partition: 0, from: 0, until: 2 }])).rejects.toMatchObject({ code: "KAFKA_DATA_LOSS", message: expect.stringMatching(/t-0: offset 0 is out of range/) });
+    expect(Date.now() - t0).toBeLessThan(1_000);
     await reader.stop();
   });
 
