@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompressionTypes } from "kafkajs";
-import { FetchReader } from "../src/fetch/fetch-reader.js";
-import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
-import { RangeReader } from "../src/range-reader.js";
 import type { OffsetReader } from "../src/kafka-row.js";
 import { startBroker } from "./mock-broker.js";
+import { bothReaders, values } from "./readers.js";
 import type { Broker } from "./mock-broker.js";
 
 let broker: Broker;
 beforeAll(async () => { broker = await startBroker(); }, 60_000);
 afterAll(async () => { await broker.stop(); });
 
-const values = (rows: { value: Uint8Array | null }[]) => rows.map((r) => Buffer.from(r.value!).toString());
-const readers: [string, (topic: string) => OffsetReader][] = [
-  ["fetch", (topic) => new FetchReader(kafkajsInternals(broker.kafka)!, [topic], 15_000)],
-  ["consumer", (topic) => new RangeReader(broker.kafka, [topic], `e2e-${crypto.randomUUID()}`, 15_000)],
-];
 
 async function readAll(make: (topic: string) => OffsetReader, topic: string, until: number) {
   const reader = make(topic);
@@ -31,7 +24,7 @@ async function readAll(make: (topic: string) => OffsetReader, topic: string, unt
 // controller, which librdkafka's mock does not report (KafkaJSBrokerNotFound "Broker 0"). Aborted
 // transactions and control batches are covered by test/record-batches.test.ts on batches encoded by
 // kafkajs' own encoder.
-describe.each(readers)("reader %s, end to end with kafkajs' producer", (_, make) => {
+describe.each(bothReaders(() => broker.kafka))("reader %s, end to end with kafkajs' producer", (_, make) => {
   it("gzip-compressed batches read as the producer sent them", async () => {
     const topic = `gzip-${Date.now()}`;
     await broker.createTopic(topic, 1);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchReader } from "../src/fetch/fetch-reader.js";
 import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
 import { produceRaw, startBroker } from "./mock-broker.js";
+import { values } from "./readers.js";
 import type { Broker } from "./mock-broker.js";
 
 // A cluster of three brokers, so partitions have leaders on different brokers and leadership can move.
@@ -9,7 +10,6 @@ let broker: Broker;
 beforeAll(async () => { broker = await startBroker({ brokers: 3 }); }, 60_000);
 afterAll(async () => { await broker.stop(); });
 
-const values = (rows: { value: Uint8Array | null }[]) => rows.map((r) => Buffer.from(r.value!).toString());
 
 describe("FetchReader across brokers", () => {
   it("reads partitions led by different brokers, and follows a leader that moved (NOT_LEADER → fresh metadata)", async () => {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { RangeReader } from "../src/range-reader.js";
 import { FetchReader } from "../src/fetch/fetch-reader.js";
 import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
-import type { OffsetReader } from "../src/kafka-row.js";
 import type { PartitionRange } from "../src/offsets.js";
 import { produceRaw, startBroker } from "./mock-broker.js";
+import { bothReaders, values } from "./readers.js";
 import type { Broker } from "./mock-broker.js";
 
 const PER_PARTITION = 3_000;
@@ -24,17 +23,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => { await broker.stop(); });
 
-const values = (rows: { value: Uint8Array | null }[]) => rows.map((r) => Buffer.from(r.value!).toString());
 const expected = (r: PartitionRange) => Array.from({ length: r.until - r.from }, (_, k) => `${r.partition}:${r.from + k}`);
 
-const readers: [string, () => OffsetReader][] = [
-  ["FetchReader", () => new FetchReader(kafkajsInternals(broker.kafka)!, [topic], 15_000)],
-  ["RangeReader (consumer)", () => new RangeReader(broker.kafka, [topic], `reader-${crypto.randomUUID()}`, 15_000)],
-];
-
-describe.each(readers)("%s", (_, makeReader) => {
+describe.each(bothReaders(() => broker.kafka))("reader %s", (_, makeReader) => {
   it("reads exactly the ranges asked for, in any order: forward, back, skipping, repeated", async () => {
-    const reader = makeReader();
+    const reader = makeReader(topic);
     await reader.start();
     try {
       await fc.assert(
