@@ -1,8 +1,9 @@
 import { join, dirname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
-import { committedFiles } from "./manifest.js";
+import { committedFiles, METADATA_DIR } from "./manifest.js";
 import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
+import type { Placement } from "./placement.js";
 import type { SchemaElement } from "./parquet-schema.js";
 import type { Codec, EncodeJob } from "./encode-pool.js";
 
@@ -23,12 +24,13 @@ export interface CompactionSummary {
 
 /**
  * Merges each partition directory's small committed files into one, crash-safely: write the merged
- * file hidden, log the intent, rename it into place, delete the inputs, log the result. A crash is
- * finished (output in place) or undone (output not yet in place) on restart, so every row stays in
- * exactly one committed file.
+ * file hidden in `_skp_metadata/`, log the intent, rename it into place, delete the inputs, log the
+ * result. A crash is finished (output in place) or undone (output not yet in place) on restart, so
+ * every row stays in exactly one committed file. Batches' moves into place are made durable first:
+ * a power loss must not bring back an input that was merged and deleted.
  */
 export async function compactPartitions(
-  root: string, log: SinkLog, options: CompactionOptions, codec: Codec, ext: string, targetFileRows: number,
+  root: string, log: SinkLog, placement: Placement, options: CompactionOptions, codec: Codec, ext: string, targetFileRows: number,
   encode: (job: EncodeJob) => Promise<Uint8Array>,
 ): Promise<CompactionSummary> {
   const { minFiles = 8, smallFileRows = Math.ceil(targetFileRows / 2) } = options;
@@ -41,6 +43,7 @@ export async function compactPartitions(
     list.push(f);
   }
   const summary: CompactionSummary = { partitions: 0, filesBefore: 0, filesAfter: 0 };
+  await placement.flush();
   let next = Math.max(0, ...(await log.compactionIds()).done.map((id) => id + 1));
   for (const [dir, small] of byDir) {
     if (small.length < minFiles) continue;
@@ -52,15 +55,15 @@ export async function compactPartitions(
       if (!merged) continue; // files with different schemas: leave them alone
       const id = next++;
       const name = `part-c${String(id).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
-      const output: FileEntry = { path: dir ? `${dir}/${name}` : name, rows: merged.rows };
-      const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
+      const tmp = `${METADATA_DIR}/.${name}.tmp`;
+      const output: FileEntry = { path: dir ? `${dir}/${name}` : name, rows: merged.rows, tmp };
       await writeDurable(join(root, tmp), await encode({ columnData: merged.columns, elements: merged.elements, codec }));
       const inputs = files.map((f) => f.path);
       await log.write(`.compact-${id}.pending`, { v: 1, inputs, output } satisfies CompactionRecord);
       // Rename then unlink, back to back: a reader listing in between could see both, never neither.
       await rename(join(root, tmp), join(root, output.path));
       for (const input of inputs) await rm(join(root, input), { force: true });
-      await syncDirs([dirname(join(root, output.path))]);
+      await syncDirs([dirname(join(root, output.path)), log.dir]);
       await log.write(`compact-${id}`, { v: 1, inputs, output } satisfies CompactionRecord);
       await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
       summary.filesBefore += files.length;

@@ -14,6 +14,13 @@ export const parquetErrors = {
       `Writing batch ${batchId} under ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}. Nothing of the batch is visible; it is retried when the query restarts.`,
       { cause },
     ),
+  moveFailed: (path: string, batchId: number, cause: unknown) =>
+    new SkpError(
+      "PARQUET_WRITE_FAILED",
+      `Batch ${batchId} under ${path} is committed, but moving its files into place failed: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        "They stay in _skp_metadata/ and are moved into place when the sink restarts (readers see them then, once).",
+      { cause },
+    ),
   otherQuery: (path: string, owner: string, queryId: string) =>
     new SkpError(
       "PARQUET_PATH_IN_USE",

@@ -66,16 +66,4 @@ export async function list(dir: string): Promise<string[]> {
   }
 }
 
-/** Every file below `dir` (relative paths), skipping directories whose name starts with `skip`. */
-export async function walk(dir: string, skip: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true }).catch(() => [])) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      if (!entry.name.startsWith(skip)) for (const f of await walk(dir, skip, rel)) out.push(f);
-    } else out.push(rel);
-  }
-  return out;
-}
-
 export { mkdir, readFile, rename, rm };

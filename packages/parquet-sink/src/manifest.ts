@@ -1,18 +1,19 @@
 import { join } from "node:path";
 import { parquetErrors } from "./errors.js";
-import { list, readText, rename, syncDirs, writeAtomic } from "./file-io.js";
+import { list, readText, writeAtomic } from "./file-io.js";
 
 /**
  * `<path>/_skp_metadata/`, the sink's log (after Spark's `_spark_metadata`):
  *
  *     <N>                   batch N committed: {"v":1,"files":[{"path":"id=3/part-...parquet","rows":120,"tmp":..}],"queryId":..}
- *     .<N>.pending          batch N's files are written (hidden) and about to be renamed; renamed to <N> once they are in place
+ *     .part-<N>-<uuid>...tmp  a data file of batch N, written and fsynced here before the commit, moved into place after it
+ *     .<N>.commit.tmp       batch N's record being written; renamed to <N> to commit
  *     compact-<K>           compaction K done: {"v":1,"inputs":[...],"output":{"path":..,"rows":..}}
  *     .compact-<K>.pending  compaction K is about to swap files in
  *
- * A batch is committed once `<N>` exists. A crash between `.pending` and `<N>` is rolled forward on
- * restart (the files are complete and durable), so the batch is never half-visible for long, and
- * never twice.
+ * A batch is committed once `<N>` exists and the directory is synced: its files are then durable,
+ * staged or in place (`tmp` is the staged name), so restart recovery can always finish moving them.
+ * Files and record share this directory so that one fsync makes them all durable at once.
  */
 export interface FileEntry {
   path: string;
@@ -46,10 +47,6 @@ export class SinkLog {
     return (await list(this.dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
   }
 
-  async pendingBatches(): Promise<number[]> {
-    return (await list(this.dir)).map((n) => /^\.(\d+)\.pending$/.exec(n)?.[1]).filter((x): x is string => !!x).map(Number);
-  }
-
   async compactionIds(): Promise<{ done: number[]; pending: number[] }> {
     const names = await list(this.dir);
     const ids = (re: RegExp) => names.map((n) => re.exec(n)?.[1]).filter((x): x is string => !!x).map(Number).sort((a, b) => a - b);
@@ -62,12 +59,6 @@ export class SinkLog {
 
   write(name: string, value: unknown): Promise<void> {
     return writeAtomic(join(this.dir, name), JSON.stringify(value));
-  }
-
-  /** Renames a durable log entry (an intent) to its final name, durably. */
-  async promote(from: string, to: string): Promise<void> {
-    await rename(join(this.dir, from), join(this.dir, to));
-    await syncDirs([this.dir]);
   }
 
   private async readJson<T>(file: string): Promise<T | undefined> {

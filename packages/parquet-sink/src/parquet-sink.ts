@@ -1,12 +1,14 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { join, dirname } from "node:path";
+import { join } from "node:path";
 import type { BatchInfo, Fields, Sink } from "@skp/core";
 import { compactPartitions } from "./compaction.js";
 import type { CompactionOptions, CompactionSummary } from "./compaction.js";
 import { parquetErrors } from "./errors.js";
-import { exists, mkdir, rename, rm, syncDirs, walk, writeDurable } from "./file-io.js";
+import { mkdir, rename, rm, syncDirs, writeDurable } from "./file-io.js";
 import { METADATA_DIR, SinkLog } from "./manifest.js";
-import type { BatchManifest, CompactionRecord, FileEntry } from "./manifest.js";
+import type { BatchManifest, FileEntry } from "./manifest.js";
+import { Placement } from "./placement.js";
+import { recover } from "./recovery.js";
 import { planColumns } from "./parquet-schema.js";
 import type { ColumnPlan, TimestampUnit } from "./parquet-schema.js";
 import { partitionSegment } from "./partition-path.js";
@@ -53,9 +55,9 @@ export interface ParquetSink extends Sink<Record<string, unknown>> {
 /**
  * Writes each micro-batch as Parquet files under `path`, laid out like Spark's file sink:
  * `<path>/<col>=<value>/part-<batch>-<uuid>.snappy.parquet` and `<path>/_skp_metadata/<batch>`.
- * Files are written under hidden names (`.part-...tmp`, skipped by pandas, pyarrow, DuckDB and Spark)
- * and renamed into place at commit; a batch id already committed is skipped; leftovers of a crashed
- * batch are rolled forward or removed on restart. Output mode: append.
+ * Files are written hidden in `_skp_metadata/` (skipped by pandas, pyarrow, DuckDB and Spark) and moved
+ * into place once the batch's commit record is durable; a batch id already committed is skipped;
+ * leftovers of a crash are moved into place or removed on restart. Output mode: append.
  *
  * @example
  * events.writeStream.format(parquetSink({ path: "out/run_1", partitionBy: ["id"] }))
@@ -79,11 +81,11 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   let owner: string | undefined;
   let initialized: Promise<void> | undefined;
   let plan: { key: string; columns: ColumnPlan[] } | undefined;
-  const madeDirs = new Set<string>();
+  const placement = new Placement(path);
 
   const init = () => (initialized ??= (async () => {
     await mkdir(log.dir, { recursive: true });
-    await recover(path, log);
+    await recover(path, log, placement);
     const ids = await log.batchIds();
     lastCommitted = ids.length ? ids[ids.length - 1]! : -1;
     owner = lastCommitted >= 0 ? (await log.read<BatchManifest>(String(lastCommitted)))?.queryId : undefined;
@@ -98,36 +100,44 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     return plan.columns;
   };
 
+  /**
+   * Files and commit record are written and fsynced side by side in `_skp_metadata/`; one rename and
+   * one fsync of that directory commit the batch (the record and every file name become durable
+   * together); then the files move into place (see Placement for why the moves need no fsync here).
+   */
   async function writeBatch(batchId: number, rows: readonly Record<string, unknown>[], fields: Fields, queryId: string): Promise<void> {
     const columns = columnsFor(fields);
     const groups = groupByPartition(rows, partitionBy, fields);
     const files: FileEntry[] = [];
     const writes: Promise<void>[] = [];
+    const record = `.${batchId}.commit.tmp`;
+    let stage: "write" | "commit" | "move" = "write";
     try {
       for (const [dir, groupRows] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
         for (let i = 0; i < groupRows.length; i += targetFileRows) {
-          const chunk = groupRows.slice(i, i + targetFileRows);
+          const chunk = groupRows.length <= targetFileRows ? groupRows : groupRows.slice(i, i + targetFileRows);
           const name = `part-${String(batchId).padStart(5, "0")}-${crypto.randomUUID()}.${ext}`;
-          const rel = dir ? `${dir}/${name}` : name;
-          const tmp = dir ? `${dir}/.${name}.tmp` : `.${name}.tmp`;
-          files.push({ path: rel, tmp, rows: chunk.length });
+          const tmp = `${METADATA_DIR}/.${name}.tmp`;
+          files.push({ path: dir ? `${dir}/${name}` : name, tmp, rows: chunk.length });
           // Files encode in parallel on the pool; each is written and fsynced as soon as it is ready.
           const job = rowsToJob(chunk, columns, codec, rowGroupSize);
-          writes.push(encode(job).then((bytes) => writeDurable(join(path, tmp), bytes, madeDirs)));
+          writes.push(encode(job).then((bytes) => writeDurable(join(path, tmp), bytes)));
           await yieldToEventLoop(); // let other work run between files (encoding them, without a pool)
         }
       }
+      writes.push(writeDurable(join(log.dir, record), JSON.stringify({ v: 1, files, queryId } satisfies BatchManifest)));
       await settleAll(writes);
-      // Intent first, then the renames, then the commit: a crash anywhere is rolled forward on restart.
-      await log.write(`.${batchId}.pending`, { v: 1, files, queryId } satisfies BatchManifest);
-      await publish(path, files);
-      // The intent becomes the commit record by a rename: one fsync of the log directory, no second file.
-      await log.promote(`.${batchId}.pending`, String(batchId));
+      stage = "commit";
+      await rename(join(log.dir, record), join(log.dir, String(batchId)));
+      await syncDirs([log.dir]);
+      stage = "move";
+      await placement.move(files);
     } catch (e) {
-      if (!(await exists(join(log.dir, `.${batchId}.pending`)))) {
+      if (stage === "write") {
         for (const f of files) await rm(join(path, f.tmp!), { force: true }).catch(() => {});
-      }
-      throw parquetErrors.writeFailed(path, batchId, e);
+        await rm(join(log.dir, record), { force: true }).catch(() => {});
+      } else initialized = undefined; // committed, or maybe (a failed sync): recovery settles it before the next batch
+      throw stage === "move" ? parquetErrors.moveFailed(path, batchId, e) : parquetErrors.writeFailed(path, batchId, e);
     }
   }
 
@@ -146,11 +156,14 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       await writeBatch(batchId, rows, info.fields, info.queryId);
       owner = info.queryId;
       lastCommitted = batchId;
-      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, compaction, codec, ext, targetFileRows, encode);
+      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, placement, compaction, codec, ext, targetFileRows, encode);
     },
     async compact() {
       await init();
-      return compactPartitions(path, log, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows, encode);
+      return compactPartitions(path, log, placement, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows, encode);
+    },
+    async stop() {
+      await placement.flush();
     },
   };
 }
@@ -182,44 +195,4 @@ async function settleAll(writes: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(writes);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
-}
-
-/** Renames hidden files into place, then makes the renames durable. */
-async function publish(root: string, files: readonly FileEntry[]): Promise<void> {
-  await Promise.all(files.map(async (f) => {
-    try {
-      await rename(join(root, f.tmp!), join(root, f.path));
-    } catch (e) {
-      // Rolling forward after a crash: this file was renamed before it.
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !(await exists(join(root, f.path)))) throw e;
-    }
-  }));
-  await syncDirs(new Set(files.map((f) => dirname(join(root, f.path)))));
-}
-
-/**
- * Restart recovery: a batch whose files were all written (its `.pending` intent exists) is rolled
- * forward and committed; a compaction is finished if its output is in place, else undone; hidden
- * temp files of anything else are removed.
- */
-async function recover(root: string, log: SinkLog): Promise<void> {
-  for (const id of await log.pendingBatches()) {
-    if (!(await exists(join(log.dir, String(id))))) {
-      const pending = (await log.read<BatchManifest>(`.${id}.pending`))!;
-      await publish(root, pending.files);
-      await log.promote(`.${id}.pending`, String(id));
-    } else await rm(join(log.dir, `.${id}.pending`), { force: true });
-  }
-  for (const id of (await log.compactionIds()).pending) {
-    const c = (await log.read<CompactionRecord>(`.compact-${id}.pending`))!;
-    if (await exists(join(root, c.output.path))) {
-      for (const input of c.inputs) await rm(join(root, input), { force: true });
-      await log.write(`compact-${id}`, { v: 1, inputs: c.inputs, output: { path: c.output.path, rows: c.output.rows } });
-    }
-    await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
-  }
-  for (const rel of await walk(root, METADATA_DIR)) {
-    const name = rel.slice(rel.lastIndexOf("/") + 1);
-    if (name.startsWith(".part-") && name.endsWith(".tmp")) await rm(join(root, rel), { force: true });
-  }
 }

@@ -1,8 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach } from "vitest";
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
+import { MemoryStream, readStream } from "@skp/core";
+import type { DataType, Fields, Infer } from "@skp/core";
+import { parquetSink } from "../src/index.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -45,3 +48,19 @@ export async function readAll(root: string): Promise<Record<string, unknown>[]> 
   }
   return rows;
 }
+
+/** Runs each list of rows as one batch of a query into a fresh parquetSink; returns the sink. */
+export async function runBatches<S extends DataType<unknown> & { fields: Fields }>(schema: S, batches: readonly Infer<S>[][], options: Parameters<typeof parquetSink>[0]) {
+  const input = new MemoryStream(schema);
+  const sink = parquetSink(options);
+  const q = await readStream(input).writeStream.format(sink as never).start(); // the sink takes any row
+  for (const b of batches) {
+    input.addData(b);
+    await q.processAllAvailable();
+  }
+  await q.stop();
+  return sink;
+}
+
+/** The query id the sink recorded for batch 0. */
+export const ownerOf = (path: string): string => JSON.parse(readFileSync(join(path, "_skp_metadata", "0"), "utf8")).queryId;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryStream, binary, boolean, double, int, long, readStream, string, struct, timestamp, count, window, any } from "@skp/core";
 import { committedFiles, parquetSink } from "../src/index.js";
-import { readAll, tempDir, visibleFiles } from "./helpers.js";
+import { ownerOf, readAll, runBatches, tempDir, visibleFiles } from "./helpers.js";
 
 const schema = struct({
   id: int(), ts: timestamp(), value: double(), big: long(), ok: boolean(), source: string().nullable(), raw: binary().nullable(), extra: any(),
@@ -14,20 +14,7 @@ const ev = (i: number, over: Partial<Ev> = {}): Ev => ({
   source: i % 4 === 0 ? null : `s${i}`, raw: i % 5 === 0 ? null : new Uint8Array([i, 255]), extra: { n: i }, ...over,
 });
 
-/** The query id the sink recorded for batch 0. */
-const ownerOf = (path: string): string => JSON.parse(readFileSync(join(path, "_skp_metadata", "0"), "utf8")).queryId;
-
-async function run(path: string, batches: Ev[][], options: Parameters<typeof parquetSink>[0] = { path }) {
-  const input = new MemoryStream(schema);
-  const sink = parquetSink(options);
-  const q = await readStream(input).writeStream.format(sink).start();
-  for (const b of batches) {
-    input.addData(b);
-    await q.processAllAvailable();
-  }
-  await q.stop();
-  return sink;
-}
+const run = (path: string, batches: Ev[][], options: Parameters<typeof parquetSink>[0] = { path }) => runBatches(schema, batches, options);
 
 describe("parquetSink", () => {
   it("round-trips every type, nulls and timestamps through hyparquet, partitioned Hive-style", async () => {
@@ -95,41 +82,6 @@ describe("parquetSink", () => {
     await run(path, [Array.from({ length: 25 }, (_, i) => ev(i))], { path, targetFileRows: 10, compaction: false });
     expect(visibleFiles(path)).toHaveLength(3);
     expect((await committedFiles(path)).map((f) => f.rows)).toEqual(expect.arrayContaining([10, 10, 5]));
-  });
-
-  it("restart recovery: rolls forward a batch whose files were written, removes stray temp files", async () => {
-    const path = tempDir();
-    await run(path, [[ev(1)]]);
-    // Simulate a crash after batch 1's intent was logged and one of two files was renamed into place.
-    const good = visibleFiles(path)[0]!;
-    const data = readFileSync(join(path, good));
-    writeFileSync(join(path, "part-00001-aaaa.snappy.parquet"), data);
-    writeFileSync(join(path, ".part-00001-bbbb.snappy.parquet.tmp"), data);
-    writeFileSync(join(path, ".part-00007-cccc.snappy.parquet.tmp"), "half a file");
-    writeFileSync(join(path, "_skp_metadata", ".1.pending"), JSON.stringify({ v: 1, files: [
-      { path: "part-00001-aaaa.snappy.parquet", tmp: ".part-00001-aaaa.snappy.parquet.tmp", rows: 1 },
-      { path: "part-00001-bbbb.snappy.parquet", tmp: ".part-00001-bbbb.snappy.parquet.tmp", rows: 1 },
-    ] }));
-    const sink = parquetSink({ path });
-    await sink.addBatch(1, [ev(5)], { outputMode: "append", fields: schema.fields, queryId: ownerOf(path) }); // replayed: skipped
-    expect(existsSync(join(path, "_skp_metadata", "1"))).toBe(true);
-    expect(existsSync(join(path, "_skp_metadata", ".1.pending"))).toBe(false);
-    expect(existsSync(join(path, ".part-00007-cccc.snappy.parquet.tmp"))).toBe(false);
-    expect(visibleFiles(path)).toHaveLength(3);
-    expect((await committedFiles(path)).map((f) => f.path).sort()).toEqual(visibleFiles(path));
-  });
-
-  it("restart recovery: an intent whose files are all renamed already (the crash hit before its commit record) is committed, files untouched", async () => {
-    const path = tempDir();
-    await run(path, [[ev(1), ev(2)], [ev(3)]], { path, partitionBy: ["id"], compaction: false });
-    const files = visibleFiles(path);
-    renameSync(join(path, "_skp_metadata", "1"), join(path, "_skp_metadata", ".1.pending"));
-    const sink = parquetSink({ path, partitionBy: ["id"] });
-    await sink.addBatch(1, [ev(5)], { outputMode: "append", fields: schema.fields, queryId: ownerOf(path) }); // replayed: skipped
-    expect(existsSync(join(path, "_skp_metadata", "1"))).toBe(true);
-    expect(existsSync(join(path, "_skp_metadata", ".1.pending"))).toBe(false);
-    expect(visibleFiles(path)).toEqual(files);
-    expect((await readAll(path)).map((r) => (r.ts as Date).getTime()).sort()).toEqual([1, 2, 3].map((i) => ev(i).ts).sort());
   });
 
   it("compaction merges small files per partition, exactly once, and keeps every row", async () => {
