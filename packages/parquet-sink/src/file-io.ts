@@ -3,13 +3,8 @@ import { dirname, join } from "node:path";
 
 /** The Parquet sink's only contact with the file system (node:fs), kept in one file. */
 
-/** Writes bytes to `file` and fsyncs it; `madeDirs` remembers directories already created. */
-export async function writeDurable(file: string, data: Uint8Array | string, madeDirs?: Set<string>): Promise<void> {
-  const dir = dirname(file);
-  if (!madeDirs?.has(dir)) {
-    await mkdir(dir, { recursive: true });
-    madeDirs?.add(dir);
-  }
+/** Writes bytes to `file` (its directory exists) and fsyncs it. */
+export async function writeDurable(file: string, data: Uint8Array | string): Promise<void> {
   const handle = await open(file, "w");
   try {
     await handle.writeFile(data);
