@@ -26,8 +26,9 @@ export interface CompactionSummary {
  * Merges each partition directory's small committed files into one, crash-safely: write the merged
  * file hidden in `_skp_metadata/`, log the intent, rename it into place, delete the inputs, log the
  * result. A crash is finished (output in place) or undone (output not yet in place) on restart, so
- * every row stays in exactly one committed file. Batches' moves into place are made durable first:
- * a power loss must not bring back an input that was merged and deleted.
+ * every row stays in exactly one committed file. Batches' moves into place are made durable first,
+ * and recovery never moves a merged input back in (a power loss could otherwise resurrect one whose
+ * move another process made and never synced).
  */
 export async function compactPartitions(
   root: string, log: SinkLog, placement: Placement, options: CompactionOptions, codec: Codec, ext: string, targetFileRows: number,

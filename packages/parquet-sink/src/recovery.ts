@@ -17,7 +17,7 @@ const STAGED_BATCH_FILE = /^\.part-(\d+)-.+\.tmp$/;
  *    reorders one directory's updates): nothing of that batch was moved yet, so it is rolled back and
  *    the query runs it again.
  * 3. Staged files of committed batches are moved into place (a power loss can undo moves that were
- *    not yet durable); everything else staged — files of a batch that never committed, a commit record
+ *    not yet durable), unless a compaction has merged them; everything else staged — files of a batch that never committed, a commit record
  *    never renamed, a compaction's undone output — is removed.
  * 4. Every directory touched is synced.
  */
@@ -33,7 +33,8 @@ export async function recover(root: string, log: SinkLog, placement: Placement):
       let manifest = manifests.get(id);
       if (!manifest) manifests.set(id, (manifest = (await log.read<BatchManifest>(String(id)))!));
       const entry = manifest.files.find((f) => f.tmp === `${METADATA_DIR}/${name}`);
-      if (entry) {
+      // A file a compaction merged is not brought back, even if a power loss undid its move.
+      if (entry && !compacted.has(entry.path)) {
         await placement.move([entry]);
         continue;
       }

@@ -101,6 +101,19 @@ describe("parquetSink restart recovery", () => {
     expect(await times(path)).toEqual(batch(0, 24).map((r) => r.ts));
   });
 
+  it("a file a compaction merged is not brought back when a power loss undid its earlier move", async () => {
+    const path = tempDir();
+    const sink = await runBatches(schema, Array.from({ length: 3 }, (_, b) => batch(b * 6, 6)), { path, partitionBy: ["id"], compaction: false });
+    const merged = record(path, 0).files[0]!;
+    const bytes = readFileSync(join(path, merged.path));
+    await sink.compact();
+    expect(existsSync(join(path, merged.path))).toBe(false);
+    writeFileSync(join(path, merged.tmp!), bytes); // back under its staged name, as before its move
+    await restart(path, 2, batch(400, 6));
+    expect(staged(path)).toEqual([]);
+    expect(await times(path)).toEqual(batch(0, 18).map((r) => r.ts));
+  });
+
   it("finishes a compaction whose output is in place (deletes the inputs it left)", async () => {
     const path = tempDir();
     const sink = await runBatches(schema, Array.from({ length: 3 }, (_, b) => batch(b * 6, 6)), { path, partitionBy: ["id"], compaction: false });
