@@ -168,25 +168,44 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   };
 }
 
+type Row = Record<string, unknown>;
+/** A level of the grouping trie: partition value → next level, or the rows at the last level. */
+type Trie = Map<unknown, Trie | Row[]>;
+
 /**
- * Rows per partition directory (`id=3/...`). Each column's escaped `col=value` segment is computed once
- * per distinct value, so grouping costs a map lookup per row and column.
+ * Rows per partition directory (`id=3/...`). Rows are grouped by their partition values in a trie of
+ * maps (a lookup per row and column, no key built per row); directory names are made once per group.
+ * It is on every batch's critical path: no file can start encoding before it ends.
  */
-function groupByPartition(rows: readonly Record<string, unknown>[], partitionBy: readonly string[], fields: Fields): Map<string, Record<string, unknown>[]> {
-  const groups = new Map<string, Record<string, unknown>[]>();
-  const segments = partitionBy.map(() => new Map<unknown, string>());
-  for (const row of rows) {
-    let dir = "";
-    for (let i = 0; i < partitionBy.length; i++) {
-      const c = partitionBy[i]!, v = row[c];
-      let segment = segments[i]!.get(v);
-      if (segment === undefined) segments[i]!.set(v, (segment = partitionSegment(c, v, fields[c]!.kind)));
-      dir += i === 0 ? segment : `/${segment}`;
+function groupByPartition(rows: readonly Row[], partitionBy: readonly string[], fields: Fields): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  if (partitionBy.length === 0) return groups.set("", rows as Row[]);
+  const root: Trie = new Map();
+  const last = partitionBy.length - 1;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    let level = root;
+    for (let i = 0; i < last; i++) {
+      const v = row[partitionBy[i]!];
+      let next = level.get(v) as Trie | undefined;
+      if (next === undefined) level.set(v, (next = new Map()));
+      level = next;
     }
-    let list = groups.get(dir);
-    if (!list) groups.set(dir, (list = []));
+    const v = row[partitionBy[last]!];
+    let list = level.get(v) as Row[] | undefined;
+    if (list === undefined) level.set(v, (list = []));
     list.push(row);
   }
+  const name = (i: number, v: unknown) => partitionSegment(partitionBy[i]!, v, fields[partitionBy[i]!]!.kind);
+  const collect = (level: Trie, i: number, prefix: string): void => {
+    for (const [v, next] of level) {
+      const dir = i === 0 ? name(0, v) : `${prefix}/${name(i, v)}`;
+      // Distinct values can share a directory name (null and undefined, say): their rows go together.
+      if (i === last) groups.set(dir, groups.get(dir)?.concat(next as Row[]) ?? (next as Row[]));
+      else collect(next as Trie, i + 1, dir);
+    }
+  };
+  collect(root, 0, "");
   return groups;
 }
 

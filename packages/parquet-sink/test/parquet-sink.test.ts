@@ -49,6 +49,18 @@ describe("parquetSink", () => {
     expect(readdirSync(path).filter((n) => n.startsWith("source=")).sort()).toEqual(["source=50%25", "source=__HIVE_DEFAULT_PARTITION__", "source=a%2Fb%3Dc"]);
   });
 
+  it("partitions by several columns (nested directories); values that share a directory name (null and \"\") share it", async () => {
+    const path = tempDir();
+    const rows = [ev(0, { source: "x" }), ev(1, { source: "" }), ev(2, { source: null }), ev(3, { source: "" }), ev(4, { source: null }), ev(5, { source: "a/b" })];
+    await run(path, [rows], { path, partitionBy: ["id", "source"] });
+    expect(visibleFiles(path).map((f) => f.slice(0, f.lastIndexOf("/")))).toEqual([
+      "id=0/source=__HIVE_DEFAULT_PARTITION__", "id=0/source=x", "id=1/source=__HIVE_DEFAULT_PARTITION__",
+      "id=2/source=__HIVE_DEFAULT_PARTITION__", "id=2/source=a%2Fb",
+    ]);
+    const back = (await readAll(path)).map((r) => [(r.ts as Date).getTime(), Number(r.id), r.source]).sort((a, b) => (a[0] as number) - (b[0] as number));
+    expect(back).toEqual(rows.map((r) => [r.ts, r.id, r.source || "__HIVE_DEFAULT_PARTITION__"]));
+  });
+
   it("names timestamp partitions as Spark renders timestamps (UTC, fraction only when present)", async () => {
     const path = tempDir();
     await run(path, [[ev(1, { ts: Date.UTC(2025, 10, 6, 7, 0, 0) }), ev(2, { ts: Date.UTC(2025, 10, 6, 7, 0, 0, 500) })]], { path, partitionBy: ["ts"] });
