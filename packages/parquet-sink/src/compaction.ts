@@ -1,7 +1,7 @@
 import { join, dirname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
-import { committedFiles, METADATA_DIR } from "./manifest.js";
+import { METADATA_DIR } from "./manifest.js";
 import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
 import type { Placement } from "./placement.js";
 import type { SchemaElement } from "./parquet-schema.js";
@@ -36,7 +36,8 @@ export async function compactPartitions(
 ): Promise<CompactionSummary> {
   const { minFiles = 8, smallFileRows = Math.ceil(targetFileRows / 2) } = options;
   const byDir = new Map<string, FileEntry[]>();
-  for (const f of await committedFiles(root)) {
+  const committed = await log.committed();
+  for (const f of committed.files) {
     const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "";
     if (f.rows >= smallFileRows) continue;
     let list = byDir.get(dir);
@@ -45,7 +46,7 @@ export async function compactPartitions(
   }
   const summary: CompactionSummary = { partitions: 0, filesBefore: 0, filesAfter: 0 };
   await placement.flush();
-  let next = Math.max(0, ...(await log.compactionIds()).done.map((id) => id + 1));
+  let next = committed.lastCompaction + 1; // ids only grow, also past the records a snapshot folded in
   for (const [dir, small] of byDir) {
     if (small.length < minFiles) continue;
     summary.partitions++;

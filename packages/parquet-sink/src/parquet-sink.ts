@@ -16,6 +16,9 @@ import { defaultEncodeThreads, encodeNow, sharedEncodePool } from "./encode-pool
 import type { Codec, EncodeJob } from "./encode-pool.js";
 import { rowsToJob } from "./write-file.js";
 
+/** Batches between snapshots of the sink's log (Spark's `spark.sql.streaming.fileSink.log.compactInterval`). */
+const SNAPSHOT_EVERY = 10;
+
 export interface ParquetSinkOptions {
   /** Output directory (created if missing). */
   path: string;
@@ -157,6 +160,10 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       owner = info.queryId;
       lastCommitted = batchId;
       if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, placement, compaction, codec, ext, targetFileRows, encode);
+      if ((batchId + 1) % SNAPSHOT_EVERY === 0) {
+        await placement.flush(); // the records the snapshot deletes must never be needed to redo a move
+        await log.snapshot(batchId);
+      }
     },
     async compact() {
       await init();

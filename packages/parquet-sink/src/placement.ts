@@ -34,6 +34,11 @@ export class Placement {
     }));
   }
 
+  /** Marks the directories of these files as not known to be durable (moves another process made). */
+  remember(files: readonly FileEntry[]): void {
+    for (const f of files) this.unsynced.add(dirname(join(this.root, f.path)));
+  }
+
   /** Makes every move and directory creation so far durable. */
   async flush(): Promise<void> {
     if (this.unsynced.size === 0) return;

@@ -19,13 +19,23 @@ const STAGED_BATCH_FILE = /^\.part-(\d+)-.+\.tmp$/;
  * 3. Staged files of committed batches are moved into place (a power loss can undo moves that were
  *    not yet durable), unless a compaction has merged them; everything else staged — files of a batch that never committed, a commit record
  *    never renamed, a compaction's undone output — is removed.
- * 4. Every directory touched is synced.
+ * 4. Every directory touched is synced, and those of every batch after the latest snapshot (a killed
+ *    process's moves need not be durable).
  */
 export async function recover(root: string, log: SinkLog, placement: Placement): Promise<void> {
   const compacted = await settleCompactions(root, log);
-  await checkLastCommit(root, log, compacted);
+  const snapshotBatch = (await log.latestSnapshot())?.batchId ?? -1;
+  await checkLastCommit(root, log, compacted, snapshotBatch);
   const committed = new Set(await log.batchIds());
   const manifests = new Map<number, BatchManifest>();
+  // Moves a killed process made may not be durable yet: sync their directories too, before a
+  // snapshot may delete the records that would let a later recovery redo them.
+  for (const id of committed) {
+    if (id <= snapshotBatch) continue;
+    const manifest = (await log.read<BatchManifest>(String(id)))!;
+    manifests.set(id, manifest);
+    placement.remember(manifest.files);
+  }
   for (const name of await list(log.dir)) {
     if (!name.endsWith(".tmp")) continue;
     const id = Number(STAGED_BATCH_FILE.exec(name)?.[1] ?? NaN);
@@ -63,10 +73,11 @@ async function settleCompactions(root: string, log: SinkLog): Promise<Set<string
   return replaced;
 }
 
-async function checkLastCommit(root: string, log: SinkLog, compacted: ReadonlySet<string>): Promise<void> {
+async function checkLastCommit(root: string, log: SinkLog, compacted: ReadonlySet<string>, snapshotBatch: number): Promise<void> {
   const ids = await log.batchIds();
   const last = ids.at(-1);
-  if (last === undefined) return;
+  // A snapshot is written after its batch's commit was durable: nothing to check then.
+  if (last === undefined || last <= snapshotBatch) return;
   const manifest = (await log.read<BatchManifest>(String(last)))!;
   let missing: string | undefined, placed = false;
   for (const f of manifest.files) {

@@ -62,5 +62,8 @@ export async function runBatches<S extends DataType<unknown> & { fields: Fields 
   return sink;
 }
 
-/** The query id the sink recorded for batch 0. */
-export const ownerOf = (path: string): string => JSON.parse(readFileSync(join(path, "_skp_metadata", "0"), "utf8")).queryId;
+/** The query id the sink recorded in its last commit record. */
+export function ownerOf(path: string): string {
+  const last = Math.max(...readdirSync(join(path, "_skp_metadata")).filter((n) => /^\d+$/.test(n)).map(Number));
+  return JSON.parse(readFileSync(join(path, "_skp_metadata", String(last)), "utf8")).queryId;
+}
