@@ -9,8 +9,8 @@ import type { FileEntry } from "./manifest.js";
  * The moves need no fsync of their own to be safe: the commit record already vouches for files that
  * are durable under their staged names, and a move a power loss undoes puts the file back there,
  * where restart recovery moves it again. Syncing the partition directories is deferred to `flush()`
- * (when the sink stops, before a compaction deletes files, after recovery): a batch then costs one
- * directory fsync, not one per partition.
+ * (when the sink stops, before a compaction deletes files or a log snapshot deletes the records a
+ * redo would need, after recovery): a batch then costs one directory fsync, not one per partition.
  */
 export class Placement {
   /** Directories created so far (so a batch does not `mkdir` every partition again). */
