@@ -70,33 +70,59 @@ interface Slot {
   busy: number;
 }
 
+/** Jobs a worker holds at once: one encoding, one waiting, so it never idles on a round trip. */
+const IN_FLIGHT = 2;
+
 /**
  * Encodes Parquet files on worker threads, so hyparquet-writer's synchronous encoding neither blocks
- * the engine's event loop nor limits the sink to one core. Jobs go to the least busy worker; results
- * come back as transferred buffers (no copy). Workers are unref'd: an idle pool never keeps a process alive.
+ * the engine's event loop nor limits the sink to one core. Jobs wait in one queue and go to a worker
+ * when it has room: a thread slowed by the machine takes fewer files instead of holding back a batch
+ * with its share of them. Results come back as transferred buffers (no copy). Workers are unref'd:
+ * an idle pool never keeps a process alive.
  */
 export class EncodePool {
   private slots: Slot[] = [];
   private pending = new Map<number, Pending>();
+  private queue: { id: number; message: unknown; transfer: ArrayBuffer[] }[] = [];
+  /** Which worker holds each job in flight. */
+  private owner = new Map<number, Slot>();
   private nextId = 0;
 
   constructor(private readonly size: number) {}
 
   encode(job: EncodeJob): Promise<Uint8Array> {
     if (this.slots.length === 0) this.start();
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
-    // Referenced while it has work, so a process waiting only on an encoding does not exit.
-    if (slot.busy++ === 0) slot.worker.ref();
-    const done = () => { if (--slot.busy === 0) slot.worker.unref(); };
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.pending.set(id, {
-        resolve: (bytes) => { done(); resolve(bytes); },
-        reject: (e) => { done(); reject(e); },
-      });
-      const message = { id, options: writeOptions({ ...job, columnData: job.columnData.map(packStrings) }) };
-      slot.worker.postMessage(message, transferables(message.options));
+      this.pending.set(id, { resolve, reject });
+      const options = writeOptions({ ...job, columnData: job.columnData.map(packStrings) });
+      this.queue.push({ id, message: { id, options }, transfer: transferables(options) });
+      this.dispatch();
     });
+  }
+
+  /** Hands queued jobs to workers with room, the least busy first. */
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+      if (slot.busy >= IN_FLIGHT) return;
+      const { id, message, transfer } = this.queue.shift()!;
+      // Referenced while it has work, so a process waiting only on an encoding does not exit.
+      if (slot.busy++ === 0) slot.worker.ref();
+      this.owner.set(id, slot);
+      slot.worker.postMessage(message, transfer);
+    }
+  }
+
+  private settle(id: number, outcome: { bytes: Uint8Array } | { error: Error }): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    const slot = this.owner.get(id);
+    this.owner.delete(id);
+    if (slot && --slot.busy === 0) slot.worker.unref();
+    if ("bytes" in outcome) p?.resolve(outcome.bytes);
+    else p?.reject(outcome.error);
+    this.dispatch();
   }
 
   async close(): Promise<void> {
@@ -111,10 +137,8 @@ export class EncodePool {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { writerUrl } });
       worker.on("message", (m: { id: number; buffer?: ArrayBuffer; error?: string; ready?: boolean }) => {
         if (m.ready) return;
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.error !== undefined) p?.reject(new Error(`encoding a Parquet file failed: ${m.error}`));
-        else p?.resolve(new Uint8Array(m.buffer!));
+        if (m.error !== undefined) this.settle(m.id, { error: new Error(`encoding a Parquet file failed: ${m.error}`) });
+        else this.settle(m.id, { bytes: new Uint8Array(m.buffer!) });
       });
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => { if (code !== 0 && this.slots.some((s) => s.worker === worker)) this.fail(new Error(`encoder thread exited with code ${code}`)); });
@@ -128,6 +152,8 @@ export class EncodePool {
   private fail(e: Error): void {
     const pending = [...this.pending.values()];
     this.pending.clear();
+    this.queue = [];
+    this.owner.clear();
     for (const p of pending) p.reject(e);
     void this.close();
   }

@@ -57,6 +57,19 @@ describe("encoder threads", () => {
     await pool.close();
   });
 
+  it("many jobs at once queue for the threads and each gets its own file back, failures included", async () => {
+    const pool = new EncodePool(2);
+    const element = { name: "x", type: "INT32" as const, repetition_type: "REQUIRED" as const };
+    const job = (k: number) => ({ columnData: [{ name: "x", data: Int32Array.from({ length: 50 + k }, (_, i) => i * k) }], elements: [element], codec: "SNAPPY" as const });
+    const results = await Promise.allSettled(Array.from({ length: 25 }, (_, k) =>
+      k === 11 ? pool.encode({ ...job(k), columnData: [{ name: "x", data: ["no"] as unknown[] }] }) : pool.encode(job(k))));
+    results.forEach((r, k) => {
+      if (k === 11) expect(r.status).toBe("rejected");
+      else expect(r).toEqual({ status: "fulfilled", value: encodeNow(job(k)) });
+    });
+    await pool.close();
+  });
+
   it("idle encoder threads never keep a process alive", () => {
     const path = tempDir();
     const child = fileURLToPath(new URL("./exit-child.ts", import.meta.url));
