@@ -47,13 +47,10 @@ export interface LogSnapshot {
 
 export const METADATA_DIR = "_skp_metadata";
 
-/** What the log says is committed: the files, and the last batch and compaction it has seen. */
+/** What the log says is committed: the files, and the last compaction it has seen (-1: none). */
 export interface CommittedState {
   files: FileEntry[];
-  lastBatch: number;
   lastCompaction: number;
-  /** The batch the latest snapshot covers (-1: none): records up to it may be gone. */
-  snapshotBatch: number;
 }
 
 export class SinkLog {
@@ -93,9 +90,7 @@ export class SinkLog {
     }
     return {
       files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-      lastBatch: batches.at(-1) ?? snapshotBatch,
       lastCompaction: compactions.at(-1) ?? snapshotCompaction,
-      snapshotBatch,
     };
   }
 

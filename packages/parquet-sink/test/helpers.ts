@@ -67,3 +67,7 @@ export function ownerOf(path: string): string {
   const last = Math.max(...readdirSync(join(path, "_skp_metadata")).filter((n) => /^\d+$/.test(n)).map(Number));
   return JSON.parse(readFileSync(join(path, "_skp_metadata", String(last)), "utf8")).queryId;
 }
+
+/** Every visible row's `ts` in ms, sorted: what a reader sees of rows identified by their event time. */
+export const readTimes = async (path: string): Promise<number[]> =>
+  (await readAll(path)).map((r) => (r.ts as Date).getTime()).sort((a, b) => a - b);

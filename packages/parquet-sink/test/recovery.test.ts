@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { double, int, struct, timestamp } from "@skp/core";
 import { committedFiles, parquetSink } from "../src/index.js";
 import type { FileEntry } from "../src/manifest.js";
-import { ownerOf, readAll, runBatches, tempDir, visibleFiles } from "./helpers.js";
+import { ownerOf, readTimes, runBatches, tempDir, visibleFiles } from "./helpers.js";
 
 const schema = struct({ id: int(), ts: timestamp(), value: double() });
 const row = (i: number) => ({ id: i % 3, ts: Date.UTC(2025, 10, 6, 7, 0, i), value: i });
@@ -14,7 +14,6 @@ const META = "_skp_metadata";
 
 const record = (path: string, id: number): { files: FileEntry[] } => JSON.parse(readFileSync(join(path, META, String(id)), "utf8"));
 const staged = (path: string) => readdirSync(join(path, META)).filter((n) => n.endsWith(".tmp")).sort();
-const times = async (path: string) => (await readAll(path)).map((r) => (r.ts as Date).getTime()).sort((a, b) => a - b);
 
 /** Restarts the sink on `path` as the recovering query would, replaying batch `id` with `rows`. */
 async function restart(path: string, id: number, rows: ReturnType<typeof row>[]) {
@@ -29,7 +28,7 @@ describe("parquetSink restart recovery", () => {
     await runBatches(schema, [batch(0, 6), batch(6, 6)], { path, partitionBy: ["id"], compaction: false });
     expect(staged(path)).toEqual([]);
     for (const f of record(path, 1).files) expect(f.tmp).toMatch(/^_skp_metadata\/\.part-00001-.*\.snappy\.parquet\.tmp$/);
-    expect(await times(path)).toEqual(batch(0, 12).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 12).map((r) => r.ts));
   });
 
   it("moves a committed batch's files into place again when a power loss undid the moves", async () => {
@@ -41,7 +40,7 @@ describe("parquetSink restart recovery", () => {
     await restart(path, 1, batch(100, 6)); // the replayed batch is skipped: it is committed
     expect(visibleFiles(path)).toEqual(before);
     expect(staged(path)).toEqual([]);
-    expect(await times(path)).toEqual(batch(0, 12).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 12).map((r) => r.ts));
   });
 
   it("removes the staged files and commit record of a batch that never committed; the batch then runs", async () => {
@@ -53,7 +52,7 @@ describe("parquetSink restart recovery", () => {
     writeFileSync(join(path, META, ".1.commit.tmp"), "{\"v\":1,\"fi");
     await restart(path, 1, batch(6, 6));
     expect(staged(path)).toEqual([]);
-    expect(await times(path)).toEqual(batch(0, 12).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 12).map((r) => r.ts));
   });
 
   it("a committed batch whose files cannot be moved into place fails clearly; they move in on restart", async () => {
@@ -67,7 +66,7 @@ describe("parquetSink restart recovery", () => {
     rmSync(join(path, "id=7"));
     await restart(path, 1, [{ id: 7, ts: 0, value: 1 }]);
     expect(staged(path)).toEqual([]);
-    expect((await times(path)).length).toBe(7);
+    expect((await readTimes(path)).length).toBe(7);
   });
 
   it("rolls back a last commit whose files' names did not survive (nothing moved yet): the batch runs again", async () => {
@@ -80,7 +79,7 @@ describe("parquetSink restart recovery", () => {
     await restart(path, 1, batch(200, 6));
     expect(staged(path)).toEqual([]);
     expect(record(path, 1).files.map((f) => f.path)).not.toContain(first!.path);
-    expect(await times(path)).toEqual([...batch(0, 6), ...batch(200, 6)].map((r) => r.ts));
+    expect(await readTimes(path)).toEqual([...batch(0, 6), ...batch(200, 6)].map((r) => r.ts));
   });
 
   it("reports a committed batch with a file already in place and another gone, instead of papering over it", async () => {
@@ -98,7 +97,7 @@ describe("parquetSink restart recovery", () => {
     expect(files).toHaveLength(3);
     await restart(path, 3, batch(300, 6));
     expect(visibleFiles(path)).toEqual(files);
-    expect(await times(path)).toEqual(batch(0, 24).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 24).map((r) => r.ts));
   });
 
   it("a file a compaction merged is not brought back when a power loss undid its earlier move", async () => {
@@ -111,7 +110,7 @@ describe("parquetSink restart recovery", () => {
     writeFileSync(join(path, merged.tmp!), bytes); // back under its staged name, as before its move
     await restart(path, 2, batch(400, 6));
     expect(staged(path)).toEqual([]);
-    expect(await times(path)).toEqual(batch(0, 18).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 18).map((r) => r.ts));
   });
 
   it("finishes a compaction whose output is in place (deletes the inputs it left)", async () => {
@@ -127,7 +126,7 @@ describe("parquetSink restart recovery", () => {
     expect(existsSync(join(path, META, "compact-0"))).toBe(true);
     expect(existsSync(join(path, META, ".compact-0.pending"))).toBe(false);
     expect(visibleFiles(path)).toEqual(after);
-    expect(await times(path)).toEqual(batch(0, 18).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 18).map((r) => r.ts));
   });
 
   it("undoes a compaction whose output never moved in (removes it from staging, keeps the inputs)", async () => {
@@ -142,7 +141,7 @@ describe("parquetSink restart recovery", () => {
     expect(readdirSync(join(path, META)).filter((n) => n.includes("compact"))).toEqual([]);
     expect(staged(path)).toEqual([]);
     expect(visibleFiles(path)).toEqual(before);
-    expect(await times(path)).toEqual(batch(0, 18).map((r) => r.ts));
+    expect(await readTimes(path)).toEqual(batch(0, 18).map((r) => r.ts));
   });
 
   it("property: a power loss undoing any subset of any batches' moves (merged or not), with or without a torn last batch, leaves every row exactly once after restart", async () => {
@@ -174,7 +173,7 @@ describe("parquetSink restart recovery", () => {
         }
         await restart(path, last, replay);
         expect(staged(path)).toEqual([]);
-        expect(await times(path)).toEqual([...batches.slice(0, last).flat(), ...replay].map((r) => r.ts).sort((a, b) => a - b));
+        expect(await readTimes(path)).toEqual([...batches.slice(0, last).flat(), ...replay].map((r) => r.ts).sort((a, b) => a - b));
       },
     ), { numRuns: 30 });
   });
