@@ -11,28 +11,23 @@ export type { SessionWindowSpec, WindowSpec } from "./expr/window.js";
 // DSL
 export { readStream } from "./dsl/read-stream.js";
 export type { ReadStreamOptions } from "./dsl/read-stream.js";
-export { StreamFrame } from "./dsl/stream-frame.js";
-export type { ParseJsonOptions, WatermarkOptions } from "./dsl/stream-frame.js";
-export { GroupedFrame } from "./dsl/grouped-frame.js";
+export { GroupedFrame, StreamFrame } from "./dsl/stream-frame.js";
+export type { ParseJsonOptions, TransformOptions, WatermarkOptions } from "./dsl/stream-frame.js";
 export { DataStreamWriter } from "./dsl/data-stream-writer.js";
-export type { WriterOptions } from "./dsl/data-stream-writer.js";
 export type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./dsl/types.js";
 // Plan
 export type { ParseMode, PlanNode } from "./plan/nodes.js";
+// Micro-batches: the vocabulary every layer shares
+export { BatchContext } from "./batch/micro-batch.js";
+export type { LateRecord, MalformedRecord, MicroBatch, Row, StateOperatorProgress } from "./batch/micro-batch.js";
 // Runtime
 export { StreamingQuery } from "./runtime/streaming-query.js";
+export { activeQueries } from "./runtime/query-registry.js";
+export type { WriterOptions } from "./runtime/start-query.js";
 export type { EmittedBatch } from "./runtime/micro-batch-execution.js";
 export type { StreamingQueryProgress, SourceProgress } from "./runtime/progress.js";
 export type { Trigger } from "./runtime/trigger.js";
 export type { WatermarkPolicy } from "./runtime/watermark-tracker.js";
-export { BatchContext } from "./runtime/micro-batch.js";
-export type { LateRecord, MalformedRecord, MicroBatch, Row, StateOperatorProgress } from "./runtime/micro-batch.js";
-// State and checkpoints
-export { MemoryStateStore, memoryStateStoreProvider } from "./state/memory-state-store.js";
-export { FileStateStore, FileStateStoreProvider } from "./state/file-state-store.js";
-export { nodeFileSystem } from "./checkpoint/node-file-system.js";
-export type { CheckpointFileSystem } from "./checkpoint/file-system.js";
-export type { ReadStateStore, StateStore, StateStoreProvider } from "./state/state-store.js";
 // Sources and sinks
 export { MemoryStream } from "./sources/memory-stream.js";
 export { rateSource } from "./sources/rate-source.js";
@@ -46,8 +41,10 @@ export type { ConsoleSinkOptions } from "./sinks/console-sink.js";
 export { foreachBatch } from "./sinks/foreach-batch.js";
 export { formatTable } from "./sinks/format-table.js";
 export { formatTimestamp } from "./util/time.js";
-export type { BatchInfo, OutputMode, Sink } from "./sinks/sink.js";
+export type { BatchInfo, Sink } from "./sinks/sink.js";
+export type { OutputMode } from "./batch/output-mode.js";
 // Utilities and errors
 export { parseDuration } from "./util/duration.js";
 export type { Duration } from "./util/duration.js";
-export { SkpError } from "./errors.js";
+export { SkpError, errorMessage } from "./errors.js";
+export type { CoreErrorCode } from "./errors.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStateStore, parseDuration } from "../src/index.js";
+import { parseDuration } from "../src/index.js";
+import { MemoryStateStore } from "../src/state/memory-state-store.js";
 
 describe("parseDuration", () => {
   it.each([

@@ -120,3 +120,21 @@ describe("start-up failures", () => {
     await expect(readStream(broken).writeStream.format(memorySink()).start()).rejects.toThrow(/Source BrokenSource failed during initialOffset: connection refused/);
   });
 });
+
+describe("activeQueries()", () => {
+  it("lists running queries and forgets them once stopped or failed", async () => {
+    const { activeQueries } = await import("../src/index.js");
+    const input = new MemoryStream(struct({ value: long() }));
+    const a = await readStream(input).writeStream.queryName("a").format(memorySink()).start();
+    const b = await readStream(input).withColumn("x", (r) => { if (r.value === 2) throw new Error("no"); return r.value; })
+      .writeStream.queryName("b").format(memorySink()).start();
+    expect(activeQueries().filter((q) => q === a || q === b)).toEqual([a, b]);
+    input.addData({ value: 2 });
+    await b.processAllAvailable().catch(() => {});
+    await b.awaitTermination().catch(() => {});
+    expect(activeQueries()).toContain(a);
+    expect(activeQueries()).not.toContain(b);
+    await a.stop();
+    expect(activeQueries()).not.toContain(a);
+  });
+});

@@ -4,3 +4,4 @@ export type { KafkaOffsets } from "./offsets.js";
 export type { GroupOffsets } from "./group-planner.js";
 export type { KafkaRow } from "./kafka-row.js";
 export { kafkaErrors } from "./errors.js";
+export type { KafkaErrorCode } from "./errors.js";

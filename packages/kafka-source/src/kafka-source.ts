@@ -2,6 +2,7 @@ import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import type { Admin, KafkaConfig, PartitionAssigner } from "kafkajs";
 import { any, binary, int, long, string, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
+import { SkpError } from "@skp/core";
 import { kafkaErrors } from "./errors.js";
 import { batchLimit, capOffsets, carryOver, forEachPartition, get, limitOffsets, rangeEnds, ranges, set, splitPartitionKey } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
@@ -138,7 +139,7 @@ export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, Kafka
       await member?.stop();
       await admin?.disconnect().catch(() => {});
       admin = undefined;
-      if ((e as { code?: string }).code?.startsWith("KAFKA_")) throw e;
+      if (e instanceof SkpError) throw e;
       throw kafkaErrors.unreachable(where, e);
     }
   }

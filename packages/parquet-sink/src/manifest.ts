@@ -1,3 +1,4 @@
+import { errorMessage } from "@skp/core";
 import { join } from "node:path";
 import { parquetErrors } from "./errors.js";
 import { list, readText, rm, writeAtomic } from "./file-io.js";
@@ -127,7 +128,7 @@ export class SinkLog {
       if (value?.v !== 1) throw new Error(`unknown version ${JSON.stringify(value?.v)}`);
       return value as T;
     } catch (e) {
-      throw parquetErrors.corruptMetadata(file, e instanceof Error ? e.message : String(e));
+      throw parquetErrors.corruptMetadata(file, errorMessage(e));
     }
   }
 }

@@ -1,4 +1,4 @@
-import { errors } from "../errors.js";
+import { errorMessage, errors } from "../errors.js";
 import type { Offset } from "../sources/source.js";
 import { commitSerializer } from "./commit-log.js";
 import type { CommitMetadata } from "./commit-log.js";
@@ -129,7 +129,7 @@ export class Checkpoint {
       try {
         return parseJsonLine(splitVersioned(text, 1)[0], "initial offset");
       } catch (e) {
-        throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+        throw errors.corruptCheckpoint(file, errorMessage(e));
       }
     }
     const offset = await compute();
@@ -150,6 +150,6 @@ function parseMetadata(file: string, text: string): { id: string; shape: QuerySh
     if (typeof meta?.id !== "string" || typeof meta?.shape !== "object") throw new Error("no query id or shape");
     return meta;
   } catch (e) {
-    throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+    throw errors.corruptCheckpoint(file, errorMessage(e));
   }
 }

@@ -1,4 +1,4 @@
-import { errors } from "../errors.js";
+import { errorMessage, errors } from "../errors.js";
 import type { CheckpointFileSystem } from "./file-system.js";
 
 /** Spark's MetadataLog: one entry per batch id, written once. */
@@ -44,7 +44,7 @@ export class FileMetadataLog<T> implements MetadataLog<T> {
     try {
       return this.serializer.deserialize(text);
     } catch (e) {
-      throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+      throw errors.corruptCheckpoint(file, errorMessage(e));
     }
   }
 

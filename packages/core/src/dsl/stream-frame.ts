@@ -4,14 +4,17 @@ import type { Column } from "../expr/column.js";
 import { analyze } from "../plan/analyze.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { ParseMode, PlanNode } from "../plan/nodes.js";
-import type { LateRecord, MalformedRecord, MicroBatch } from "../runtime/micro-batch.js";
-import type { DataType, Fields, Infer, Prettify } from "../schema/types.js";
+import type { LateRecord, MalformedRecord, MicroBatch } from "../batch/micro-batch.js";
+import { DataType } from "../schema/types.js";
+import type { Fields, Infer, Prettify } from "../schema/types.js";
 import type { Sink } from "../sinks/sink.js";
 import { parseDuration } from "../util/duration.js";
 import type { Duration } from "../util/duration.js";
 import { DataStreamWriter } from "./data-stream-writer.js";
-import { GroupedFrame } from "./grouped-frame.js";
-import type { GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./types.js";
+import type { AggExpr } from "../expr/aggregates.js";
+import { count } from "../expr/aggregates.js";
+import type { GroupKey } from "../plan/nodes.js";
+import type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./types.js";
 
 export interface ParseJsonOptions<K extends string, M extends ParseMode> {
   /** What to do with malformed records (always counted in `numRowsMalformed`). Default `"permissive"`: a row of nulls. */
@@ -27,6 +30,18 @@ export interface ParseJsonOptions<K extends string, M extends ParseMode> {
 export interface WatermarkOptions {
   /** Capture (row, window) pairs dropped as late here instead of only counting them. */
   lateRows?: Sink<LateRecord>;
+}
+
+export interface TransformOptions {
+  /** The output columns, when the operator changes them (the input columns otherwise). */
+  fields?: Fields;
+  /** Names the transform in errors. Default `#<n>`: its position among the query's transforms. */
+  name?: string;
+}
+
+/** `fields` maps column names to data types; options hold none (`{}` reads as options). */
+function isTransformOptions(value: TransformOptions | Fields | undefined): value is TransformOptions {
+  return value !== undefined && Object.values(value).every((v) => !(v instanceof DataType));
 }
 
 type ParsedRow<R, S, K extends keyof R, M> = Prettify<Pick<R, K> & (M extends "permissive" ? NullableRow<Infer<S>> : Infer<S>)>;
@@ -115,15 +130,45 @@ export class StreamFrame<R extends object> {
   }
 
   /**
-   * Splices an RxJS operator over micro-batches into the plan. It runs once per batch and must emit the
-   * batch (possibly with other rows); pass `fields` when it changes the columns.
+   * Splices an RxJS operator over micro-batches into the plan. The operator is subscribed once per
+   * query run, so stateful operators (`scan`, `pairwise`, `bufferCount`...) keep their state from batch
+   * to batch; that state is not checkpointed (a restarted query begins it afresh). It must emit
+   * exactly one batch for each batch it receives, in order, with the same `batchId` — to drop rows,
+   * emit the batch with fewer rows; to add rows, emit one batch with all of them. A transform that
+   * breaks the rule, throws, or completes fails the query with an error naming it. Pass `fields`
+   * when it changes the columns, `name` to name it in errors.
+   *
+   * @example frame.transform(map((b) => ({ ...b, rows: b.rows.filter((r) => r.ok) })), { name: "onlyOk" })
    */
-  transform<R2 extends object = R>(operator: OperatorFunction<MicroBatch<R>, MicroBatch<R2>>, fields?: Fields): StreamFrame<R2> {
-    return new StreamFrame({ kind: "transform", child: this.plan, operator: operator as OperatorFunction<MicroBatch<any>, MicroBatch<any>>, fields });
+  transform<R2 extends object = R>(operator: OperatorFunction<MicroBatch<R>, MicroBatch<R2>>, options?: TransformOptions | Fields): StreamFrame<R2> {
+    const { fields, name } = isTransformOptions(options) ? options : { fields: options, name: undefined };
+    if (name !== undefined && (typeof name !== "string" || name === "")) throw errors.badOption("name", name, "a non-empty string naming the transform");
+    return new StreamFrame({ kind: "transform", child: this.plan, operator: operator as OperatorFunction<MicroBatch<any>, MicroBatch<any>>, fields, name });
   }
 
   /** Starts describing where and how results are written. */
   get writeStream(): DataStreamWriter<R> {
-    return new DataStreamWriter<R>(this);
+    return new DataStreamWriter<R>(this.plan, this.analyzed);
+  }
+}
+
+/** The result of `groupBy(...)`: call `agg(...)` to get a frame back (Spark's `RelationalGroupedDataset`). */
+export class GroupedFrame<R, KR> {
+  constructor(
+    private readonly child: PlanNode,
+    private readonly keys: readonly GroupKey[],
+  ) {}
+
+  /**
+   * Aggregates each group. Output columns: the keys (a window key becomes `window`/`session_window`
+   * `{ start, end }`), then the aggregates by name.
+   */
+  agg<const A extends readonly AggExpr[]>(...aggs: A): StreamFrame<Prettify<KR & AggRow<R, A>>> {
+    return new StreamFrame({ kind: "aggregate", child: this.child, keys: this.keys, aggs });
+  }
+
+  /** Rows per group, in column `count`. */
+  count(): StreamFrame<Prettify<KR & { count: number }>> {
+    return new StreamFrame({ kind: "aggregate", child: this.child, keys: this.keys, aggs: [count()] });
   }
 }

@@ -1,7 +1,7 @@
 import type { Aggregator } from "../expr/aggregates.js";
 import type { AggregateAnalysis } from "../plan/analyze.js";
-import type { OutputMode } from "../sinks/sink.js";
-import type { MicroBatch, Row } from "../runtime/micro-batch.js";
+import type { OutputMode } from "../batch/output-mode.js";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { rowBuilder } from "./batch-operator.js";
 
 /** Separator inside composite state keys; a control character that does not occur in normal data. */

@@ -1,7 +1,7 @@
 import { Observable } from "rxjs";
 import type { OperatorFunction } from "rxjs";
 import { SkpError, errors } from "../errors.js";
-import type { MicroBatch } from "../runtime/micro-batch.js";
+import type { MicroBatch } from "../batch/micro-batch.js";
 
 /**
  * The one helper every physical operator is built on (like RxJS's `operate`): it owns subscription,

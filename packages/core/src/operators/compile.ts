@@ -2,10 +2,11 @@ import type { OperatorFunction } from "rxjs";
 import { pipe, identity } from "rxjs";
 import { Column } from "../expr/column.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
-import type { OutputMode } from "../sinks/sink.js";
+import type { OutputMode } from "../batch/output-mode.js";
+import { userTransform } from "./user-transform.js";
 import type { Sink } from "../sinks/sink.js";
 import type { StateStore, StateStoreProvider } from "../state/state-store.js";
-import type { MicroBatch, Row } from "../runtime/micro-batch.js";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { filter } from "./filter.js";
 import { parseJson } from "./parse-json.js";
 import { select } from "./select.js";
@@ -39,12 +40,18 @@ export async function openStateStores(plan: AnalyzedPlan, provider: StateStorePr
   return stores;
 }
 
+export interface CompileOptions {
+  /** How long a user's transform may hold a batch (see `userTransform`). */
+  readonly transformTimeoutMs: number;
+}
+
 /** Turns an analyzed logical plan into RxJS operators, one per node, piped in plan order. */
-export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: ReadonlyMap<number, StateStore<any>>): PhysicalPlan {
+export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: ReadonlyMap<number, StateStore<any>>, options: CompileOptions): PhysicalPlan {
   const ops: OperatorFunction<MicroBatch<any>, MicroBatch<any>>[] = [];
   const stateful: StatefulOperator[] = [];
   const sideOutputs: SideOutput[] = [];
   let inputFields = plan.nodes[0]?.fields ?? {};
+  let transforms = 0;
   for (const { id, node, fields } of plan.nodes) {
     switch (node.kind) {
       case "source":
@@ -79,9 +86,11 @@ export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: Read
         ops.push(op.operator);
         break;
       }
-      case "transform":
-        ops.push(node.operator);
+      case "transform": {
+        const nth = ++transforms;
+        ops.push(userTransform(node.name ?? `#${nth}`, node.operator, options.transformTimeoutMs));
         break;
+      }
     }
     inputFields = fields;
   }

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from "rxjs";
-import type { MicroBatch, Row } from "../runtime/micro-batch.js";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { batchOperator, withRows } from "./batch-operator.js";
 
 /** Keeps rows for which `predicate` is true (a Column predicate that is null drops the row, as in SQL). */

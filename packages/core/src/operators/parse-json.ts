@@ -1,7 +1,7 @@
 import type { OperatorFunction } from "rxjs";
-import { errors } from "../errors.js";
+import { errorMessage, errors } from "../errors.js";
 import type { ParseMode } from "../plan/nodes.js";
-import type { MicroBatch, MalformedRecord, Row } from "../runtime/micro-batch.js";
+import type { MicroBatch, MalformedRecord, Row } from "../batch/micro-batch.js";
 import { INVALID, converterFor } from "../schema/validate-value.js";
 import type { Fields } from "../schema/types.js";
 import { batchOperator, withRows } from "./batch-operator.js";
@@ -39,7 +39,7 @@ export function parseJson(config: ParseJsonConfig): OperatorFunction<MicroBatch<
       try {
         parsed = JSON.parse(typeof raw === "string" ? raw : decodeBytes(raw));
       } catch (e) {
-        reason = `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
+        reason = `not valid JSON: ${errorMessage(e)}`;
       }
       if (reason === undefined) {
         if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {

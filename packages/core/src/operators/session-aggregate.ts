@@ -1,9 +1,9 @@
 import { cloneAcc } from "../expr/aggregates.js";
 import type { SessionWindowSpec } from "../expr/window.js";
 import type { AggregateAnalysis } from "../plan/analyze.js";
-import type { OutputMode } from "../sinks/sink.js";
+import type { OutputMode } from "../batch/output-mode.js";
 import type { StateStore } from "../state/state-store.js";
-import type { LateRecord, Row } from "../runtime/micro-batch.js";
+import type { LateRecord, Row } from "../batch/micro-batch.js";
 import { batchOperator, withRows } from "./batch-operator.js";
 import {
   accumulate, compareGroups, estimateEntryBytes, evicts, keyEncoder, lateOutput, outputRowBuilder, readKeys,

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from "rxjs";
-import type { MicroBatch, Row } from "../runtime/micro-batch.js";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
 
 /** A physical operator that keeps state across batches; the runtime asks it whether a no-data batch is due. */
 export interface StatefulOperator {

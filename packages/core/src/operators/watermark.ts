@@ -1,5 +1,5 @@
 import type { OperatorFunction } from "rxjs";
-import type { MicroBatch, Row } from "../runtime/micro-batch.js";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { batchOperator } from "./batch-operator.js";
 
 /**

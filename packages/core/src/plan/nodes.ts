@@ -5,7 +5,7 @@ import type { SessionWindowSpec, WindowSpec } from "../expr/window.js";
 import type { DataType, Fields } from "../schema/types.js";
 import type { Source } from "../sources/source.js";
 import type { Sink } from "../sinks/sink.js";
-import type { MicroBatch } from "../runtime/micro-batch.js";
+import type { MicroBatch } from "../batch/micro-batch.js";
 
 /**
  * The logical plan: plain nodes, each pointing at its child. The DSL builds them and never executes
@@ -80,6 +80,8 @@ export interface TransformNode {
   readonly operator: OperatorFunction<MicroBatch<any>, MicroBatch<any>>;
   /** Output schema when the operator changes the columns; the input schema otherwise. */
   readonly fields?: Fields;
+  /** Names the transform in errors (default `#<n>`, its position among the query's transforms). */
+  readonly name?: string;
 }
 
 /** Nodes from the source up to `node`, source first. */

@@ -1,5 +1,5 @@
 import { errors } from "../errors.js";
-import type { OutputMode } from "../sinks/sink.js";
+import type { OutputMode } from "../batch/output-mode.js";
 import type { AnalyzedPlan } from "./analyze.js";
 
 const MODES: readonly OutputMode[] = ["append", "update", "complete"];

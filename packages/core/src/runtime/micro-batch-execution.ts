@@ -1,15 +1,19 @@
-import { lastValueFrom, of, toArray, Subject } from "rxjs";
+import { setTimeout as delay } from "node:timers/promises";
+import { Subject } from "rxjs";
 import type { Checkpoint, Recovery } from "../checkpoint/checkpoint.js";
 import type { OffsetSeq } from "../checkpoint/offset-seq-log.js";
 import type { StateStore } from "../state/state-store.js";
 import { errors, SkpError } from "../errors.js";
 import type { PhysicalPlan } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
-import type { BatchInfo, OutputMode, Sink } from "../sinks/sink.js";
+import type { OutputMode } from "../batch/output-mode.js";
+import type { BatchInfo, Sink } from "../sinks/sink.js";
 import { sameOffset } from "../sources/source.js";
 import type { Offset, ReadLimit, Source } from "../sources/source.js";
-import { BatchContext } from "./micro-batch.js";
-import type { MicroBatch, Row } from "./micro-batch.js";
+import { BatchContext } from "../batch/micro-batch.js";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import { BatchPipeline } from "./batch-pipeline.js";
+import { sourcePhase, timed } from "./phases.js";
 import { buildProgress } from "./progress.js";
 import type { StreamingQueryProgress } from "./progress.js";
 import type { ResolvedTrigger } from "./trigger.js";
@@ -66,7 +70,10 @@ export class MicroBatchExecution {
   private stopRequested = false;
   /** Set by wakeUp(); a sleep that starts after a wake-up returns at once, so no wake-up is lost. */
   private wakePending = false;
-  private wakeSleeper: (() => void) | undefined;
+  /** Aborts the current sleep (a wake-up or a stop). */
+  private wake: AbortController | undefined;
+  /** The physical operators, subscribed once for this run. */
+  private readonly pipeline: BatchPipeline;
   private requestGen = 0;
   private waiters: { gen: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private previousTriggerStartMs: number | undefined;
@@ -81,6 +88,7 @@ export class MicroBatchExecution {
 
   constructor(private readonly config: ExecutionConfig) {
     this.watermark = new WatermarkTracker(config.analyzed.watermarks, config.watermarkPolicy);
+    this.pipeline = new BatchPipeline(config.physical.operator);
     this.ready = new Promise((resolve) => (this.markReady = () => { this.isReady = true; resolve(); }));
     this.finished = this.run();
     this.finished.catch(() => {}); // surfaced through awaitTermination / processAllAvailable, never unhandled
@@ -97,17 +105,17 @@ export class MicroBatchExecution {
 
   async stop(): Promise<void> {
     this.stopRequested = true;
-    this.wakeSleeper?.();
+    this.wake?.abort();
     await this.finished.catch(() => {});
   }
 
   private async run(): Promise<void> {
     const { source, trigger, recovery } = this.config;
     try {
-      await this.phase(source.description, "open", () => source.open?.());
+      await sourcePhase(source.description, "open", () => source.open?.());
       this.batchId = recovery.nextBatchId;
       this.watermark.restore(recovery.watermarkMs, recovery.operatorWatermarks);
-      const initial = () => this.phase(source.description, "initialOffset", () => source.initialOffset());
+      const initial = () => sourcePhase(source.description, "initialOffset", () => source.initialOffset());
       this.committed = recovery.committedOffset ?? recovery.pending?.start
         ?? await (this.config.checkpoint ? this.config.checkpoint.initialOffset(initial) : initial());
       // Only the default trigger reacts to new data at once; processingTime keeps its cadence.
@@ -118,7 +126,7 @@ export class MicroBatchExecution {
         if (recovery.pending) await this.replay(recovery.pending);
         else await this.runTrigger(undefined);
       } else if (trigger.kind === "availableNow") {
-        const target = await this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, { unbounded: true }));
+        const target = await sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, { unbounded: true }));
         this.markReady();
         if (recovery.pending) await this.replay(recovery.pending);
         while (!this.stopRequested && (await this.runTrigger(target))) { /* until caught up and no batch is due */ }
@@ -157,8 +165,8 @@ export class MicroBatchExecution {
     const triggerStart = Date.now();
     const durationMs: Record<string, number> = {};
     const limit: ReadLimit = { maxRows: maxRowsPerTrigger, upTo };
-    const latest = await this.timed(durationMs, "latestOffset", () =>
-      this.phase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)));
+    const latest = await timed(durationMs, "latestOffset", () =>
+      sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)));
     const hasData = !sameOffset(latest, this.committed);
     const noDataBatchDue = !hasData && physical.stateful.some((op) => op.hasExpiredState(this.watermark.watermarkMs));
     if (!hasData && !noDataBatchDue) {
@@ -181,18 +189,17 @@ export class MicroBatchExecution {
     const watermarkMs = this.watermark.watermarkMs;
     if (checkpoint && !replay) {
       // Write-ahead: the plan for batch N is durable before any of its effects.
-      await this.timed(durationMs, "walCommit", () => checkpoint.offsets.add(batchId, {
+      await timed(durationMs, "walCommit", () => checkpoint.offsets.add(batchId, {
         batchWatermarkMs: watermarkMs, batchTimestampMs: triggerStart,
         operatorWatermarks: this.watermark.snapshot(), conf: this.config.conf, start, end,
       }));
     }
-    const rows = sameOffset(start, end) ? [] : await this.timed(durationMs, "getBatch", () =>
-      this.phase(source.description, "getBatch", () => source.getBatch(start, end)));
+    const rows = sameOffset(start, end) ? [] : await timed(durationMs, "getBatch", () =>
+      sourcePhase(source.description, "getBatch", () => source.getBatch(start, end)));
     const ctx = new BatchContext();
-    const out = await this.timed(durationMs, "addBatch", async () => {
+    const out = await timed(durationMs, "addBatch", async () => {
       const batch: MicroBatch<Row> = { batchId, rows: rows as Row[], watermarkMs, ctx };
-      const emitted = await lastValueFrom(of(batch).pipe(physical.operator, toArray()));
-      const outRows = emitted.length === 1 ? emitted[0]!.rows : emitted.flatMap((b) => b.rows);
+      const outRows = (await this.pipeline.run(batch)).rows;
       for (const store of this.config.stateStores) await store.persist?.();
       for (const side of physical.sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
@@ -202,11 +209,11 @@ export class MicroBatchExecution {
       return outRows;
     });
     this.watermark.update(ctx);
-    await this.timed(durationMs, "commitOffsets", async () => {
+    await timed(durationMs, "commitOffsets", async () => {
       await checkpoint?.commits.add(batchId, {
         nextBatchWatermarkMs: this.watermark.watermarkMs, operatorWatermarks: this.watermark.snapshot(),
       });
-      await this.phase(source.description, "commit", () => source.commit(end));
+      await sourcePhase(source.description, "commit", () => source.commit(end));
     });
     this.committed = end;
     this.batchId++;
@@ -252,6 +259,7 @@ export class MicroBatchExecution {
 
   private async shutdown(): Promise<void> {
     this.active = false;
+    this.pipeline.close();
     this.unsubscribeSource?.();
     const { source, sink } = this.config;
     try {
@@ -271,36 +279,13 @@ export class MicroBatchExecution {
 
   private wakeUp(): void {
     this.wakePending = true;
-    this.wakeSleeper?.();
+    this.wake?.abort();
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.wakePending || this.stopRequested) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleeper = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleeper = done;
-    });
-  }
-
-  private async timed<T>(durations: Record<string, number>, key: string, fn: () => Promise<T> | T): Promise<T> {
-    const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
-      durations[key] = (durations[key] ?? 0) + Math.round(performance.now() - t0);
-    }
-  }
-
-  private async phase<T>(description: string, phase: string, fn: () => Promise<T> | T): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw e instanceof SkpError ? e : errors.sourceFailed(description, phase, e);
-    }
+  private async sleep(ms: number): Promise<void> {
+    if (this.wakePending || this.stopRequested) return;
+    const wake = (this.wake = new AbortController());
+    await delay(ms, undefined, { signal: wake.signal }).catch(() => { /* woken up early */ });
+    this.wake = undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type { Offset } from "../sources/source.js";
 import { toIso } from "../util/time.js";
-import type { BatchContext, StateOperatorProgress } from "./micro-batch.js";
+import type { BatchContext, StateOperatorProgress } from "../batch/micro-batch.js";
 
 /** Spark's `SourceProgress`. */
 export interface SourceProgress {

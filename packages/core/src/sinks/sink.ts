@@ -1,6 +1,7 @@
 import type { Fields } from "../schema/types.js";
 
-export type OutputMode = "append" | "update" | "complete";
+import type { OutputMode } from "../batch/output-mode.js";
+
 
 /** What a sink is told about the rows it receives. */
 export interface BatchInfo {

@@ -1,6 +1,6 @@
 import type { CheckpointFileSystem } from "../checkpoint/file-system.js";
 import { parseJsonLine, splitVersioned } from "../checkpoint/metadata-log.js";
-import { errors } from "../errors.js";
+import { errorMessage, errors } from "../errors.js";
 import { MemoryStateStore } from "./memory-state-store.js";
 import type { StateStore, StateStoreProvider } from "./state-store.js";
 
@@ -89,7 +89,7 @@ function readLines(file: string, text: string | undefined): unknown[][] {
       return entry;
     });
   } catch (e) {
-    throw errors.corruptCheckpoint(file, e instanceof Error ? e.message : String(e));
+    throw errors.corruptCheckpoint(file, errorMessage(e));
   }
 }
 

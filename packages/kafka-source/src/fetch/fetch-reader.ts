@@ -1,3 +1,4 @@
+import { SkpError } from "@skp/core";
 import { kafkaErrors } from "../errors.js";
 import type { KafkaRow, OffsetReader } from "../kafka-row.js";
 import type { PartitionRange } from "../offsets.js";
@@ -189,9 +190,8 @@ function retriable(message: string): Error {
  * stall timeout bounds the retries either way.
  */
 function isRetriable(e: unknown): boolean {
-  if (e instanceof RecordFormatError || !(e instanceof Error)) return false;
-  const err = e as Error & { retriable?: boolean; code?: unknown };
-  if (typeof err.code === "string" && err.code.startsWith("KAFKA_")) return false;
+  if (e instanceof RecordFormatError || e instanceof SkpError || !(e instanceof Error)) return false;
+  const err = e as Error & { retriable?: boolean };
   if (err.name === "KafkaJSProtocolError") return err.retriable === true;
   if (err.name === "KafkaJSNumberOfRetriesExceeded" || err.name === "KafkaJSNonRetriableError") return err.cause !== undefined && err.cause !== e && isRetriable(err.cause);
   return err.retriable === true || err.name.startsWith("KafkaJS");

@@ -1,3 +1,4 @@
+import { errorMessage } from "@skp/core";
 import { ByteReader, RecordFormatError } from "./byte-reader.js";
 
 export interface AbortedTransaction {
@@ -35,7 +36,7 @@ export function decodeFetchResponse(raw: Buffer, version: number): FetchResponse
     return decodeFields(raw, version);
   } catch (e) {
     if (e instanceof RecordFormatError) throw e;
-    throw new RecordFormatError(`malformed Fetch v${version} response (${raw.length} bytes): ${e instanceof Error ? e.message : String(e)}`);
+    throw new RecordFormatError(`malformed Fetch v${version} response (${raw.length} bytes): ${errorMessage(e)}`);
   }
 }
 

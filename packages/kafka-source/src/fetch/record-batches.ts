@@ -1,3 +1,4 @@
+import { errorMessage } from "@skp/core";
 // A default import: kafkajs is CommonJS, and Node cannot see this export as a named one.
 import kafkajs from "kafkajs";
 import type { KafkaRow } from "../kafka-row.js";
@@ -128,12 +129,12 @@ async function decompress(codec: number, data: Buffer, topic: string, partition:
   } catch (e) {
     throw new RecordFormatError(
       `${topic}-${partition}: the batch at offset ${offset} is compressed with ${["none", "gzip", "snappy", "lz4", "zstd"][codec] ?? `codec ${codec}`}, which kafkajs cannot decompress: ` +
-        `register a codec in kafkajs' CompressionCodecs (e.g. kafkajs-snappy). (${e instanceof Error ? e.message : String(e)})`,
+        `register a codec in kafkajs' CompressionCodecs (e.g. kafkajs-snappy). (${errorMessage(e)})`,
     );
   }
   try {
     return await impl.decompress(data);
   } catch (e) {
-    throw new RecordFormatError(`${topic}-${partition}: the batch at offset ${offset} could not be decompressed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RecordFormatError(`${topic}-${partition}: the batch at offset ${offset} could not be decompressed: ${errorMessage(e)}`);
   }
 }
