@@ -1,6 +1,7 @@
 import { parseDuration, parsePositiveDuration } from "../util/duration.js";
 import type { Duration } from "../util/duration.js";
 import { errors } from "../errors.js";
+import { floorMod } from "../util/time.js";
 
 /** `window(col, size, slide, startTime)`: a tumbling or sliding event-time window grouping key. */
 export interface WindowSpec {
@@ -50,9 +51,15 @@ export function sessionWindow(column: string, gap: Duration): SessionWindowSpec 
   return { kind: "session", column, gapMs, name: "session_window" };
 }
 
+/**
+ * The start of the newest window containing `t`. The windows containing `t` start there and every
+ * `slide` before it while `start > t - size`: hot loops walk them inline, without a closure per row.
+ */
+export function lastWindowStart(spec: WindowSpec, t: number): number {
+  return t - floorMod(t - spec.startMs, spec.slideMs);
+}
+
 /** Calls `visit(start)` for every window start whose window contains `t`, newest first. */
 export function forEachWindowStart(spec: WindowSpec, t: number, visit: (start: number) => void): void {
-  const offset = (t - spec.startMs) % spec.slideMs;
-  const last = t - (offset < 0 ? offset + spec.slideMs : offset);
-  for (let start = last; start > t - spec.sizeMs; start -= spec.slideMs) visit(start);
+  for (let start = lastWindowStart(spec, t); start > t - spec.sizeMs; start -= spec.slideMs) visit(start);
 }

@@ -35,7 +35,7 @@ export interface PhysicalPlan {
 export async function openStateStores(plan: AnalyzedPlan, provider: StateStoreProvider, version: number): Promise<Map<number, StateStore<any>>> {
   const stores = new Map<number, StateStore<any>>();
   for (const { id, node } of plan.nodes) {
-    if (node.kind === "aggregate") stores.set(id, await provider.open(id, "aggregate", version));
+    if (node.kind === "aggregate") stores.set(id, await provider.open(id, version));
   }
   return stores;
 }

@@ -1,9 +1,10 @@
 import { cloneAcc } from "../expr/aggregates.js";
+import { lastWindowStart } from "../expr/window.js";
 import type { WindowSpec } from "../expr/window.js";
 import type { AggregateAnalysis } from "../plan/analyze.js";
 import type { OutputMode } from "../batch/output-mode.js";
 import type { StateStore } from "../state/state-store.js";
-import type { LateRecord, Row } from "../batch/micro-batch.js";
+import type { LateRecord, MicroBatch, Row } from "../batch/micro-batch.js";
 import { batchOperator, withRows } from "./batch-operator.js";
 import {
   SEP, accumulate, compareGroups, estimateEntryBytes, evicts, keyEncoder, lateOutput, outputRowBuilder, readKeys,
@@ -58,83 +59,100 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
     return g;
   };
 
-  const operator = batchOperator<Row, Row>(name, (batch) => {
+  /** Fold: rows into the groups of their windows; (row, window) pairs already final are late. */
+  const foldWindows = (batch: MicroBatch<Row>, spec: WindowSpec, touched: Map<string, GroupState>): number => {
+    const { column, sizeMs, slideMs } = spec;
     const wm = batch.watermarkMs;
     const rows = batch.rows;
-    const touched = new Map<string, GroupState>();
     let late: LateRecord[] | undefined;
     let dropped = 0;
-    try {
-      if (win) {
-        const { column, sizeMs, slideMs, startMs } = win;
-        // Groups touched this batch by window start, then by key: the composite state key is built
-        // once per group, not once per row (a string concatenation and its hashing per row).
-        const byStart = new Map<number, Map<string, GroupState>>();
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i]!;
-          const t = row[column];
-          // Rows without an event time belong to no window (Spark filters them out before windowing).
-          if (typeof t !== "number" || t !== t) continue;
-          const ks = keyOf(row);
-          const off = (t - startMs) % slideMs;
-          for (let start = t - (off < 0 ? off + slideMs : off); start > t - sizeMs; start -= slideMs) {
-            const end = start + sizeMs;
-            if (evicting && end <= wm) {
-              dropped++;
-              (late ??= lateOutput(batch, analysis))?.push({ row, window: { start, end }, watermarkMs: wm, batchId: batch.batchId });
-              continue;
-            }
-            let groups = byStart.get(start);
-            if (!groups) byStart.set(start, (groups = new Map()));
-            let g = groups.get(ks);
-            if (!g) groups.set(ks, (g = load(touched, start + SEP + ks, row, start, end)));
-            accumulate(aggs, g.a, row, batch.batchId, i);
-          }
+    // Groups touched this batch by window start, then by key: the composite state key is built once
+    // per group, not once per row (a string concatenation and its hashing per row).
+    const byStart = new Map<number, Map<string, GroupState>>();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      const t = row[column];
+      // Rows without an event time belong to no window (Spark filters them out before windowing).
+      if (typeof t !== "number" || t !== t) continue;
+      const ks = keyOf(row);
+      for (let start = lastWindowStart(spec, t); start > t - sizeMs; start -= slideMs) {
+        const end = start + sizeMs;
+        if (evicting && end <= wm) {
+          dropped++;
+          (late ??= lateOutput(batch, analysis))?.push({ row, window: { start, end }, watermarkMs: wm, batchId: batch.batchId });
+          continue;
         }
-      } else {
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i]!;
-          const t = wmKey ? row[wmKey] : null;
-          if (evicting && typeof t === "number" && t <= wm) {
-            dropped++;
-            (late ??= lateOutput(batch, analysis))?.push({ row, window: null, watermarkMs: wm, batchId: batch.batchId });
-            continue;
-          }
-          const key = keyOf(row);
-          const g = touched.get(key) ?? load(touched, key, row, null, typeof t === "number" ? t : null);
-          accumulate(aggs, g.a, row, batch.batchId, i);
-        }
+        let groups = byStart.get(start);
+        if (!groups) byStart.set(start, (groups = new Map()));
+        let g = groups.get(ks);
+        if (!g) groups.set(ks, (g = load(touched, start + SEP + ks, row, start, end)));
+        accumulate(aggs, g.a, row, batch.batchId, i);
       }
-      for (const [key, g] of touched) store.put(key, g);
+    }
+    return dropped;
+  };
 
-      let emit: GroupState[] = outputMode === "update" ? [...touched.values()] : [];
-      let removed = 0;
-      if (outputMode === "complete") emit = [...store.entries()].map(([, g]) => g);
-      else if (evicting) {
-        const expired: string[] = [];
-        minEvictTime = Infinity;
-        for (const [key, g] of store.entries()) {
-          if (g.e !== null && g.e <= wm) {
-            expired.push(key);
-            if (outputMode === "append") emit.push(g);
-          } else if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
-        }
-        for (const key of expired) store.remove(key);
-        removed = expired.length;
+  /** Fold without a window: rows into their key's group; a watermarked key column at or below the watermark is late. */
+  const foldGroups = (batch: MicroBatch<Row>, touched: Map<string, GroupState>): number => {
+    const wm = batch.watermarkMs;
+    const rows = batch.rows;
+    let late: LateRecord[] | undefined;
+    let dropped = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      const t = wmKey ? row[wmKey] : null;
+      if (evicting && typeof t === "number" && t <= wm) {
+        dropped++;
+        (late ??= lateOutput(batch, analysis))?.push({ row, window: null, watermarkMs: wm, batchId: batch.batchId });
+        continue;
       }
-      const sample = touched.keys().next().value ?? store.entries().next().value?.[0] ?? "";
+      const key = keyOf(row);
+      const g = touched.get(key) ?? load(touched, key, row, null, typeof t === "number" ? t : null);
+      accumulate(aggs, g.a, row, batch.batchId, i);
+    }
+    return dropped;
+  };
+
+  /** Evict: groups the watermark finalized leave state (append emits them); returns what to emit. */
+  const evict = (touched: Map<string, GroupState>, wm: number): { emit: GroupState[]; removed: number } => {
+    if (outputMode === "complete") return { emit: [...store.entries()].map(([, g]) => g), removed: 0 };
+    const emit: GroupState[] = outputMode === "update" ? [...touched.values()] : [];
+    if (!evicting) return { emit, removed: 0 };
+    const expired: string[] = [];
+    minEvictTime = Infinity;
+    for (const [key, g] of store.entries()) {
+      if (g.e !== null && g.e <= wm) {
+        expired.push(key);
+        if (outputMode === "append") emit.push(g);
+      } else if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
+    }
+    for (const key of expired) store.remove(key);
+    return { emit, removed: expired.length };
+  };
+
+  /** Report: the operator's line in `progress.stateOperators`. */
+  const report = (batch: MicroBatch<Row>, touched: Map<string, GroupState>, removed: number, dropped: number) => {
+    const sample = touched.keys().next().value ?? store.entries().next().value?.[0] ?? "";
+    batch.ctx.stateOperators.push({
+      operatorName: name,
+      numRowsTotal: store.size,
+      numRowsUpdated: touched.size,
+      numRowsRemoved: removed,
+      numRowsDroppedByWatermark: dropped,
+      memoryUsedBytes: store.size * estimateEntryBytes(analysis, sample.length),
+    });
+  };
+
+  const operator = batchOperator<Row, Row>(name, (batch) => {
+    const touched = new Map<string, GroupState>();
+    try {
+      const dropped = win ? foldWindows(batch, win, touched) : foldGroups(batch, touched);
+      for (const [key, g] of touched) store.put(key, g);
+      const { emit, removed } = evict(touched, batch.watermarkMs);
       store.commit();
-      batch.ctx.stateOperators.push({
-        operatorName: name,
-        numRowsTotal: store.size,
-        numRowsUpdated: touched.size,
-        numRowsRemoved: removed,
-        numRowsDroppedByWatermark: dropped,
-        memoryUsedBytes: store.size * estimateEntryBytes(analysis, sample.length),
-      });
+      report(batch, touched, removed, dropped);
       const ordered = emit.map((g) => ({ t: g.s ?? g.e, k: g.k, g })).sort(compareGroups);
-      const out = ordered.map(({ g }) => toRow(g.k, g.s === null ? null : { start: g.s, end: g.e! }, g.a));
-      return withRows(batch, out);
+      return withRows(batch, ordered.map(({ g }) => toRow(g.k, g.s === null ? null : { start: g.s, end: g.e as number }, g.a)));
     } catch (e) {
       store.abort();
       throw e;

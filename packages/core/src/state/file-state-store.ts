@@ -110,7 +110,7 @@ export class FileStateStoreProvider implements StateStoreProvider {
     private readonly snapshotInterval = 10,
   ) {}
 
-  open<V>(operatorId: number, _name: string, version: number): Promise<StateStore<V>> {
+  open<V>(operatorId: number, version: number): Promise<StateStore<V>> {
     const store = new FileStateStore<V>(this.fs, this.fs.join(this.root, String(operatorId)), version, this.snapshotInterval);
     return store.load(version);
   }

@@ -57,7 +57,5 @@ export class MemoryStateStore<V> implements StateStore<V> {
 
 /** Default provider: every operator's state lives in process memory. */
 export const memoryStateStoreProvider: StateStoreProvider = {
-  open: <V>(_id: number, _name: string, version: number) => new MemoryStateStore<V>(version),
+  open: <V>(_id: number, version: number) => new MemoryStateStore<V>(version),
 };
-
-export { ABSENT };

@@ -14,7 +14,7 @@ export interface ReadStateStore<V> {
 export interface StateStore<V> extends ReadStateStore<V> {
   put(key: string, value: V): void;
   remove(key: string): void;
-  /** Makes this batch's writes durable as the next version and returns it. */
+  /** Makes this batch's writes the next version (in memory) and returns it; `persist()` makes versions durable. */
   commit(): number;
   /** Discards writes since the last commit. */
   abort(): void;
@@ -26,5 +26,5 @@ export interface StateStore<V> extends ReadStateStore<V> {
 
 /** Opens the store of an operator at a version; backends (memory, files) implement it. */
 export interface StateStoreProvider {
-  open<V>(operatorId: number, operatorName: string, version: number): StateStore<V> | Promise<StateStore<V>>;
+  open<V>(operatorId: number, version: number): StateStore<V> | Promise<StateStore<V>>;
 }
