@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { kafkaErrors } from "./errors.js";
 import type { PartitionRange } from "./offsets.js";
 import type { KafkaRow } from "./kafka-row.js";
@@ -102,16 +103,16 @@ export class StallClock {
 
 /** A sleep that `wake()` ends early: a reader waiting for data, woken by its arrival or by a stop. */
 export class Alarm {
-  private ring: (() => void) | undefined;
+  private controller: AbortController | undefined;
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.ring = () => { clearTimeout(t); resolve(); };
-    });
+  /** Sleeps `ms`, or until `wake()`. */
+  async sleep(ms: number): Promise<void> {
+    const controller = (this.controller = new AbortController());
+    await delay(ms, undefined, { signal: controller.signal }).catch(() => { /* woken */ });
+    if (this.controller === controller) this.controller = undefined;
   }
 
   wake(): void {
-    this.ring?.();
+    this.controller?.abort();
   }
 }

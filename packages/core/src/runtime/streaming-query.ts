@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Observable } from "rxjs";
 import type { SkpError } from "../errors.js";
 import type { EmittedBatch, MicroBatchExecution } from "./micro-batch-execution.js";
@@ -70,12 +71,12 @@ export class StreamingQuery<R = Record<string, unknown>> {
   awaitTermination(timeoutMs: number): Promise<boolean>;
   async awaitTermination(timeoutMs?: number): Promise<void | boolean> {
     if (timeoutMs === undefined) return this.execution.finished;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const timer = new AbortController();
     try {
+      const timeout = delay(timeoutMs, false, { signal: timer.signal });
       return await Promise.race([this.execution.finished.then(() => true), timeout]);
     } finally {
-      clearTimeout(timer);
+      timer.abort();
     }
   }
 }

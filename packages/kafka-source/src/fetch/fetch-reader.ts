@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { SkpError } from "@skp/core";
 import { kafkaErrors } from "../errors.js";
 import type { KafkaRow, OffsetReader } from "../kafka-row.js";
@@ -173,10 +174,13 @@ function fetchBytes(s: Stream): number {
 
 const DEADLINE = new Error("no answer from the broker in time");
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(DEADLINE), ms); });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, delay(ms, undefined, { signal: timer.signal }).then(() => { throw DEADLINE; })]);
+  } finally {
+    timer.abort();
+  }
 }
 
 function retriable(message: string): Error {
