@@ -10,6 +10,7 @@ export type KafkaErrorCode =
   | "KAFKA_FETCH_TIMEOUT"
   | "KAFKA_GROUP_JOIN_TIMEOUT"
   | "KAFKA_NO_BROKERS"
+  | "KAFKA_NOT_OPEN"
   | "KAFKA_NO_TOPIC"
   | "KAFKA_STOPPED"
   | "KAFKA_UNKNOWN_TOPIC"
@@ -77,6 +78,7 @@ export const kafkaErrors = {
     ),
   /** A read in flight when the source stops (e.g. a prefetch) ends with this instead of waiting for its stall timeout. */
   stopped: () => error("KAFKA_STOPPED", "the Kafka source was stopped"),
+  notOpen: () => error("KAFKA_NOT_OPEN", "the Kafka source is not open: a query opens it when it starts (call open() first when driving it by hand)."),
   groupJoinTimeout: (groupId: string, ms: number) =>
     error("KAFKA_GROUP_JOIN_TIMEOUT", `Could not join consumer group "${groupId}" within ${ms / 1000} s. Is the group coordinator reachable, and are other members stuck?`),
   modeChanged: (withGroup: boolean) =>

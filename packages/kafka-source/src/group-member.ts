@@ -1,3 +1,4 @@
+import { tpKey, tpKeyOf } from "./topic-partition.js";
 import type { Admin, Consumer, Kafka, PartitionAssigner } from "kafkajs";
 import { decodeClaim } from "./claims.js";
 import type { ClaimMetadata } from "./claims.js";
@@ -124,7 +125,7 @@ export class GroupMember {
     for (const { topic, partitions } of fetched) {
       for (const p of partitions) {
         const offset = Number(p.offset);
-        out.set(`${topic}:${p.partition}`, { offset: offset >= 0 ? offset : undefined, claim: decodeClaim(p.metadata) });
+        out.set(tpKey(topic, p.partition), { offset: offset >= 0 ? offset : undefined, claim: decodeClaim(p.metadata) });
       }
     }
     return out;
@@ -143,17 +144,17 @@ export class GroupMember {
     } catch {
       return false;
     }
-    if (this.epoch !== epoch) throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => `${c.topic}:${c.partition}`));
+    if (this.epoch !== epoch) throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => tpKeyOf(c)));
     // kafkajs resolves a commit without sending it when its consumer is between runs (e.g. restarting
     // after a crash): only what the group now holds counts.
     const now = await this.committed(this.admin());
     const landed = claims.filter((c) => {
-      const got = now.get(`${c.topic}:${c.partition}`);
+      const got = now.get(tpKeyOf(c));
       return got?.offset === c.offset && got.claim !== undefined && got.claim.id === decodeClaim(c.metadata)?.id;
     }).length;
     if (landed === claims.length) return true;
     if (landed === 0 && this.epoch === epoch) return false;
-    throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => `${c.topic}:${c.partition}`));
+    throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => tpKeyOf(c)));
   }
 
   async stop(): Promise<void> {

@@ -1,31 +1,16 @@
+import { parseTpKey, tpKey, tpKeyOf } from "./topic-partition.js";
 import type { Admin } from "kafkajs";
 import type { ReadLimit } from "@skp/core";
 import { claimState, encodeClaim, newClaimId, nextClaim } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
 import type { Committed } from "./group-member.js";
-import { batchLimit, capOffsets, forEachPartition, get, limitOffsets, set, splitPartitionKey } from "./offsets.js";
+import { batchLimit, capOffsets, forEachPartition, get, limitOffsets, rangeEnds, set } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
+import type { BrokerOffsets, Watermarks } from "./broker-offsets.js";
+import { emptyGroupOffsets, isGroupOffsets } from "./group-offsets.js";
+import type { GroupOffsets } from "./group-offsets.js";
+import type { BatchPlanner } from "./planner.js";
 
-/**
- * A grouped query's offsets (what its checkpoint logs per batch): the ranges it planned on the
- * partitions the group assigned to it, and the claim that makes them its own.
- */
-export type GroupOffsets = {
-  /** Per partition, the end of the planned range (the next offset to read). */
-  group: KafkaOffsets;
-  /** The batch's claim id ("" before the first batch). */
-  claim: string;
-  /** Per partition: [range start, the claim id the partition carried when planned, or null]. */
-  from: { [topic: string]: { [partition: string]: [number, string | null] } };
-};
-
-export const emptyGroupOffsets = (): GroupOffsets => ({ group: {}, claim: "", from: {} });
-
-export function isGroupOffsets(o: unknown): o is GroupOffsets {
-  return typeof o === "object" && o !== null && "claim" in o && "group" in o && "from" in o;
-}
-
-type Watermarks = Map<string, { low: number; high: number }>;
 
 /** What the planner needs of the group membership (GroupMember; a fake in tests). */
 export interface Membership {
@@ -34,10 +19,13 @@ export interface Membership {
   owns(topic: string, partition: number): boolean;
   committed(admin: Admin): Promise<Map<string, Committed>>;
   claim(claims: { topic: string; partition: number; offset: number; metadata: string }[], epoch: number): Promise<boolean>;
+  ownedCount(): number;
 }
 
 export interface GroupPlannerConfig {
   member: Membership;
+  /** The brokers' log boundaries (read fresh for every plan). */
+  offsets: BrokerOffsets;
   admin: () => Admin;
   /** Where a partition the group never committed starts. */
   initial: (topic: string, partition: number, w: Watermarks) => number;
@@ -50,12 +38,37 @@ export interface GroupPlannerConfig {
  * partitions this process owns, each from the group's committed offset, and reads a range only once
  * its claim has landed — on the first run or on a replay after a restart.
  */
-export class GroupPlanner {
+export class GroupPlanner implements BatchPlanner<GroupOffsets> {
   /** Per partition, this process's last landed claim and the membership epoch it landed in. */
   private lastOwn = new Map<string, { id: string; epoch: number }>();
   claimsRefused = 0;
 
   constructor(private readonly config: GroupPlannerConfig) {}
+
+  async initialOffset(): Promise<GroupOffsets> {
+    return emptyGroupOffsets();
+  }
+
+  async latestOffset(start: GroupOffsets, limit: ReadLimit): Promise<GroupOffsets> {
+    return this.plan(start, await this.config.offsets.refresh(), limit);
+  }
+
+  async ranges(_start: GroupOffsets, end: GroupOffsets): Promise<{ ranges: PartitionRange[]; ends: KafkaOffsets }> {
+    const landed = await this.claim(end);
+    return { ranges: landed, ends: rangeEnds(landed) };
+  }
+
+  ends(end: GroupOffsets): KafkaOffsets {
+    return end.group;
+  }
+
+  owns(offset: unknown): offset is GroupOffsets {
+    return isGroupOffsets(offset);
+  }
+
+  ownedPartitions(): number {
+    return this.config.member.ownedCount();
+  }
 
   async plan(start: GroupOffsets, w: Watermarks, limit: ReadLimit): Promise<GroupOffsets> {
     const { member, initial, failOnDataLoss } = this.config;
@@ -67,7 +80,7 @@ export class GroupPlanner {
     // start ("latest" moves!) is pinned by the first batch.
     const fresh = new Set<string>();
     for (const [key, { high }] of w) {
-      const [topic, partition] = splitPartitionKey(key);
+      const [topic, partition] = parseTpKey(key);
       if (!member.owns(topic, partition)) continue;
       const c = committed.get(key);
       let from = c?.offset ?? initial(topic, partition, w);
@@ -86,9 +99,9 @@ export class GroupPlanner {
     const out: GroupOffsets = { group: {}, claim: newClaimId(), from: {} };
     forEachPartition(end, (topic, partition, until) => {
       const from = get(starts, topic, partition)!;
-      if (until <= from && !fresh.has(`${topic}:${partition}`)) return;
+      if (until <= from && !fresh.has(tpKey(topic, partition))) return;
       set(out.group, topic, partition, until);
-      (out.from[topic] ??= {})[partition] = [from, prior.get(`${topic}:${partition}`) ?? null];
+      (out.from[topic] ??= {})[partition] = [from, prior.get(tpKey(topic, partition)) ?? null];
     });
     return Object.keys(out.group).length > 0 ? out : start;
   }
@@ -101,7 +114,7 @@ export class GroupPlanner {
     const landed: PartitionRange[] = [], toClaim: { range: PartitionRange; metadata: string }[] = [];
     for (const topic of Object.keys(end.from)) {
       for (const [p, [from, prior]] of Object.entries(end.from[topic]!)) {
-        const partition = Number(p), key = `${topic}:${partition}`;
+        const partition = Number(p), key = tpKey(topic, partition);
         const range = { topic, partition, from, until: end.group[topic]![partition]! };
         const now = committed.get(key);
         const state = claimState(end.claim, prior, now?.claim);
@@ -121,7 +134,7 @@ export class GroupPlanner {
     const ok = await member.claim(toClaim.map(({ range, metadata }) => ({ topic: range.topic, partition: range.partition, offset: range.until, metadata })), epoch);
     if (ok) landed.push(...toClaim.map((c) => c.range));
     else this.claimsRefused += toClaim.length;
-    for (const r of landed) this.lastOwn.set(`${r.topic}:${r.partition}`, { id: end.claim, epoch });
+    for (const r of landed) this.lastOwn.set(tpKeyOf(r), { id: end.claim, epoch });
     return landed.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 }

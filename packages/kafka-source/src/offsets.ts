@@ -13,12 +13,6 @@ export interface PartitionRange {
   until: number;
 }
 
-/** Splits a per-partition map key `topic:partition` (the last `:` separates: topics may contain one). */
-export function splitPartitionKey(key: string): [topic: string, partition: number] {
-  const i = key.lastIndexOf(":");
-  return [key.slice(0, i), Number(key.slice(i + 1))];
-}
-
 /** The most offsets one batch may read: the trigger's limit and `maxOffsetsPerTrigger`; undefined for no bound. */
 export function batchLimit(limit: ReadLimit, maxOffsetsPerTrigger: number | undefined): number | undefined {
   const max = limit.unbounded ? Infinity : Math.min(limit.maxRows ?? Infinity, maxOffsetsPerTrigger ?? Infinity);

@@ -1,3 +1,4 @@
+import { tpKey, tpKeyOf } from "./topic-partition.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { kafkaErrors } from "./errors.js";
 import type { PartitionRange } from "./offsets.js";
@@ -27,7 +28,7 @@ export class PartitionStreams<S extends PartitionStream> {
   constructor(private readonly create: (range: PartitionRange) => S) {}
 
   get(topic: string, partition: number): S | undefined {
-    return this.streams.get(`${topic}:${partition}`);
+    return this.streams.get(tpKey(topic, partition));
   }
 
   /**
@@ -35,10 +36,10 @@ export class PartitionStreams<S extends PartitionStream> {
    * skip are forgotten: their rows would be held indefinitely (up to a fetch's worth each).
    */
   position(ranges: readonly PartitionRange[], isNew: (s: S) => void = () => {}): S[] {
-    const asked = new Set(ranges.map((r) => `${r.topic}:${r.partition}`));
+    const asked = new Set(ranges.map((r) => tpKeyOf(r)));
     for (const key of this.streams.keys()) if (!asked.has(key)) this.streams.delete(key);
     return ranges.map((r) => {
-      const key = `${r.topic}:${r.partition}`;
+      const key = tpKeyOf(r);
       let s = this.streams.get(key);
       const first = s ? (s.head < s.rows.length ? s.rows[s.head]!.offset : s.cursor) : -1;
       if (!s || r.from < first || r.from > s.cursor) {

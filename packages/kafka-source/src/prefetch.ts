@@ -1,3 +1,4 @@
+import { tpKeyOf } from "./topic-partition.js";
 import type { PartitionRange } from "./offsets.js";
 import { countBelow } from "./partition-streams.js";
 import type { KafkaRow } from "./kafka-row.js";
@@ -26,12 +27,12 @@ export class Prefetcher {
     this.ahead = undefined;
     const got = ahead ? await ahead.rows : undefined;
     if (!ahead || !got) return this.read(ranges);
-    const prefetched = new Map(ahead.ranges.map((r, i) => [`${r.topic}:${r.partition}`, i]));
+    const prefetched = new Map(ahead.ranges.map((r, i) => [tpKeyOf(r), i]));
     const out: KafkaRow[][] = [];
     const rest: PartitionRange[] = [];
     const restOf: number[] = [];
     ranges.forEach((r, i) => {
-      const j = prefetched.get(`${r.topic}:${r.partition}`);
+      const j = prefetched.get(tpKeyOf(r));
       const a = j === undefined ? undefined : ahead.ranges[j]!;
       if (!a || a.from !== r.from) {
         out.push([]);

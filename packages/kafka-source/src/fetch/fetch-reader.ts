@@ -1,3 +1,4 @@
+import { tpKeyOf } from "../topic-partition.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { SkpError } from "@skp/core";
 import { kafkaErrors } from "../errors.js";
@@ -100,11 +101,11 @@ export class FetchReader implements OffsetReader {
       else byLeader.set(leader, [s]);
     }
     await Promise.all([...byLeader].map(async ([nodeId, streams]) => {
-      const offsets = new Map(streams.map((s) => [`${s.topic}:${s.partition}`, s.cursor]));
+      const offsets = new Map(streams.map((s) => [tpKeyOf(s), s.cursor]));
       const broker = await cluster.findBroker({ nodeId });
       const response = await this.fetch(broker, streams);
       if (response.errorCode !== 0) throw this.internals.protocolError(response.errorCode);
-      for (const p of response.partitions) await this.accept(p, offsets.get(`${p.topic}:${p.partition}`));
+      for (const p of response.partitions) await this.accept(p, offsets.get(tpKeyOf(p)));
     }));
   }
 
@@ -146,7 +147,7 @@ export class FetchReader implements OffsetReader {
     // Read committed: what can be read ends at the last stable offset (below an open transaction),
     // which is what batches may be planned up to — as the brokers' ListOffsets answers the source.
     const end = p.lastStableOffset >= 0 ? Math.min(p.highWatermark, p.lastStableOffset) : p.highWatermark;
-    const key = `${p.topic}:${p.partition}`;
+    const key = tpKeyOf(p);
     if (end > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, end);
     const rows: KafkaRow[] = [];
     const { next, needBytes } = await decodeRecordBatches(p.records, p.topic, p.partition, fetchedAt, p.aborted, rows);
