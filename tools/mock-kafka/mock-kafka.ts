@@ -5,8 +5,8 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,21 +34,36 @@ export interface MockKafka {
 }
 
 export async function startMockKafka(topics: string[] = [], brokers = 1): Promise<MockKafka> {
-  const child = spawn(buildMockKafka(), [...topics.flatMap((t) => ["--topic", t]), "--brokers", String(brokers)], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(buildMockKafka(), [...topics.flatMap((t) => ["--topic", t]), "--brokers", String(brokers)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   // An abort (librdkafka assertions) ends the child by a signal: exitCode stays null.
   let ended: string | undefined;
-  const exited = new Promise<void>((resolve) => child.once("exit", (code, signal) => { ended = signal ? `killed by ${signal}` : `exited with ${code}`; resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      ended = signal ? `killed by ${signal}` : `exited with ${code}`;
+      resolve();
+    }),
+  );
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   const waiters: ((line: string) => void)[] = [];
-  lines.on("line", (line) => { const w = waiters.shift(); if (w) w(line); else queue.push(line); });
-  const next = () => new Promise<string>((resolve, reject) => {
-    const line = queue.shift();
-    if (line !== undefined) return resolve(line);
-    if (ended) return reject(new Error(`mock Kafka ${ended}`));
-    const timer = setTimeout(() => reject(new Error(`mock Kafka did not answer${ended ? ` (${ended})` : ""}`)), 10_000);
-    waiters.push((l) => { clearTimeout(timer); resolve(l); });
+  lines.on("line", (line) => {
+    const w = waiters.shift();
+    if (w) w(line);
+    else queue.push(line);
   });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const line = queue.shift();
+      if (line !== undefined) return resolve(line);
+      if (ended) return reject(new Error(`mock Kafka ${ended}`));
+      const timer = setTimeout(() => reject(new Error(`mock Kafka did not answer${ended ? ` (${ended})` : ""}`)), 10_000);
+      waiters.push((l) => {
+        clearTimeout(timer);
+        resolve(l);
+      });
+    });
   const bootstrap = await next();
   if (!bootstrap.startsWith("BOOTSTRAP ")) throw new Error(`mock Kafka: unexpected output ${bootstrap}`);
   await next(); // READY

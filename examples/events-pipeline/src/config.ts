@@ -27,7 +27,8 @@ export function readConfig(argv = process.argv.slice(2), env = process.env): Pip
   const get = (flag: string, envName: string, fallback: string) => flags.get(flag) ?? env[envName] ?? fallback;
   const num = (flag: string, envName: string, fallback: number) => {
     const v = Number(get(flag, envName, String(fallback)));
-    if (!Number.isFinite(v) || v < 0) throw new Error(`--${flag} (${envName}) must be a non-negative number, got ${get(flag, envName, "")}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new Error(`--${flag} (${envName}) must be a non-negative number, got ${get(flag, envName, "")}`);
     return v;
   };
   return {

@@ -11,8 +11,8 @@
  */
 import { resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import type { MockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
+import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import { readConfig, runDir } from "./config.js";
 import { startJob } from "./job.js";
 import { runProducer } from "./producer.js";
@@ -32,7 +32,9 @@ if (process.env.KAFKA_BROKERS) {
 } else {
   mock = await startMockKafka([`${config.topic}:3`]);
   config.brokers = mock.brokers;
-  console.log(`[demo] embedded mode: librdkafka's mock Kafka cluster at ${config.brokers.join(",")} (topic "${config.topic}", 3 partitions, in memory; no Docker)`);
+  console.log(
+    `[demo] embedded mode: librdkafka's mock Kafka cluster at ${config.brokers.join(",")} (topic "${config.topic}", 3 partitions, in memory; no Docker)`,
+  );
 }
 console.log(`[demo] run ${config.runId}: ${config.rate} events/s, ${config.ids} ids, ${config.duration} s → ${runDir(config)}`);
 

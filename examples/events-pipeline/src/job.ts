@@ -6,12 +6,13 @@
  *
  *   pnpm job --brokers localhost:9094 --run-id 1730874341
  */
-import { avg, consoleSink, count, double, int, readStream, string, struct, timestamp, window } from "@skp/core";
+
 import type { StreamingQuery } from "@skp/core";
+import { avg, consoleSink, count, double, int, readStream, string, struct, timestamp, window } from "@skp/core";
 import { kafkaSource } from "@skp/kafka-source";
 import { parquetSink } from "@skp/parquet-sink";
-import { readConfig, runDir } from "./config.js";
 import type { PipelineConfig } from "./config.js";
+import { readConfig, runDir } from "./config.js";
 
 export const eventSchema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 
@@ -36,7 +37,8 @@ export async function startJob(config: PipelineConfig, options: JobOptions = {})
   const source = kafkaSource({ brokers: config.brokers, topic: config.topic, startingOffsets: "earliest", logLevel: "nothing" });
   const events = readStream(source).parseJson(eventSchema); // bad JSON → a row of nulls, counted
 
-  const debug = await events.writeStream.queryName("parsed-events")
+  const debug = await events.writeStream
+    .queryName("parsed-events")
     .trigger({ processingTime: consoleEvery })
     .format(consoleSink({ numRows: 5, print }))
     .start();
@@ -45,13 +47,15 @@ export async function startJob(config: PipelineConfig, options: JobOptions = {})
     .withWatermark("ts", "30 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
     .agg(avg("value").as("avg_value"), count().as("events"))
-    .writeStream.queryName("avg-by-id").outputMode("update")
+    .writeStream.queryName("avg-by-id")
+    .outputMode("update")
     .trigger({ processingTime: consoleEvery })
     .format(consoleSink({ truncate: false, print }))
     .start();
 
   const dir = runDir(config);
-  const parquet = await events.writeStream.queryName("parquet")
+  const parquet = await events.writeStream
+    .queryName("parquet")
     .trigger({ processingTime: "2 seconds" })
     .option("checkpointLocation", `${dir}/_chk`)
     .format(parquetSink({ path: dir, partitionBy: ["id"] }))
@@ -78,8 +82,10 @@ function startStatusLine(queries: Job["queries"]): NodeJS.Timeout {
   return setInterval(() => {
     ticks++;
     if (!tty && ticks % 10 !== 0) return;
-    const p = queries.parquet.lastProgress, a = queries.averages.lastProgress;
-    const line = `[job] batch ${p?.batchId ?? "-"} | input ${(p?.inputRowsPerSecond ?? 0).toFixed(1)} rows/s | ` +
+    const p = queries.parquet.lastProgress,
+      a = queries.averages.lastProgress;
+    const line =
+      `[job] batch ${p?.batchId ?? "-"} | input ${(p?.inputRowsPerSecond ?? 0).toFixed(1)} rows/s | ` +
       `processed ${(p?.processedRowsPerSecond ?? 0).toFixed(0)} rows/s | watermark ${a?.eventTime.watermark ?? "-"} | ` +
       `state rows ${a?.stateOperators[0]?.numRowsTotal ?? 0} | malformed ${queries.parquet.recentProgress.reduce((n, x) => n + x.numRowsMalformed, 0)}`;
     process.stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);

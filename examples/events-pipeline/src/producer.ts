@@ -8,15 +8,19 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { ledgerFile, readConfig } from "./config.js";
 import type { PipelineConfig } from "./config.js";
+import { ledgerFile, readConfig } from "./config.js";
 
 export interface Ledger {
   sent: number;
   perId: Record<string, { count: number; sum: number }>;
 }
 
-export async function runProducer(config: PipelineConfig, signal?: AbortSignal, log: (line: string) => void = console.log): Promise<Ledger> {
+export async function runProducer(
+  config: PipelineConfig,
+  signal?: AbortSignal,
+  log: (line: string) => void = console.log,
+): Promise<Ledger> {
   const kafka = new Kafka({ clientId: "sim-producer", brokers: config.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();

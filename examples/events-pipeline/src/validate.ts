@@ -4,11 +4,11 @@
  *
  *   pnpm validate --run-id 1730874341
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
-import { ledgerFile, readConfig, runDir } from "./config.js";
 import type { PipelineConfig } from "./config.js";
+import { ledgerFile, readConfig, runDir } from "./config.js";
 import type { Ledger } from "./producer.js";
 
 export interface Validation {
@@ -38,31 +38,45 @@ export async function validate(config: PipelineConfig): Promise<Validation> {
     const id = Number(/(?:^|\/)id=([^/]+)\//.exec(rel)?.[1]);
     const data = await parquetReadObjects({ file: await asyncBufferFromFile(join(dir, rel)), columns: ["value"] });
     const s = stats.get(id) ?? { rows: 0, sum: 0 };
-    for (const r of data) { s.rows++; s.sum += Number(r.value); }
+    for (const r of data) {
+      s.rows++;
+      s.sum += Number(r.value);
+    }
     stats.set(id, s);
     rows += data.length;
   }
   let ledger: Ledger | undefined;
   try {
     ledger = JSON.parse(readFileSync(ledgerFile(config), "utf8"));
-  } catch { /* the producer ran elsewhere: report without comparing */ }
+  } catch {
+    /* the producer ran elsewhere: report without comparing */
+  }
   const ids = [...new Set([...stats.keys(), ...Object.keys(ledger?.perId ?? {}).map(Number)])].sort((a, b) => a - b);
   const perId = ids.map((id) => {
     const s = stats.get(id) ?? { rows: 0, sum: 0 };
     const sent = ledger?.perId[id];
-    return { id, rows: s.rows, avg: s.rows ? s.sum / s.rows : NaN, sentRows: sent?.count, sentAvg: sent ? sent.sum / sent.count : undefined };
+    return {
+      id,
+      rows: s.rows,
+      avg: s.rows ? s.sum / s.rows : NaN,
+      sentRows: sent?.count,
+      sentAvg: sent ? sent.sum / sent.count : undefined,
+    };
   });
   const matches = ledger
-    ? rows === ledger.sent && perId.every((p) => p.rows === p.sentRows && Math.abs(p.avg - (p.sentAvg ?? NaN)) <= 1e-9 * Math.max(1, Math.abs(p.avg)))
+    ? rows === ledger.sent &&
+      perId.every((p) => p.rows === p.sentRows && Math.abs(p.avg - (p.sentAvg ?? NaN)) <= 1e-9 * Math.max(1, Math.abs(p.avg)))
     : undefined;
   const lines = [
     `Parquet run ${dir}: ${rows} rows in ${parquetFiles(dir).length} files${ledger ? `; producer sent ${ledger.sent}` : ""}`,
     "| id | rows | avg(value) | sent | sent avg |",
     "|---:|---:|---:|---:|---:|",
     ...perId.map((p) => `| ${p.id} | ${p.rows} | ${p.avg.toFixed(3)} | ${p.sentRows ?? "-"} | ${p.sentAvg?.toFixed(3) ?? "-"} |`),
-    matches === undefined ? "No producer ledger for this run: counts shown, not compared."
-      : matches ? "MATCH: every event the producer sent is in the Parquet output exactly once, with the same per-id averages."
-      : "MISMATCH: the Parquet output differs from what the producer sent.",
+    matches === undefined
+      ? "No producer ledger for this run: counts shown, not compared."
+      : matches
+        ? "MATCH: every event the producer sent is in the Parquet output exactly once, with the same per-id averages."
+        : "MISMATCH: the Parquet output differs from what the producer sent.",
   ];
   return { rows, perId, matches, report: lines.join("\n") };
 }

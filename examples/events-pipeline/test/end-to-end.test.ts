@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import type { MockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
+import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import { readConfig } from "../src/config.js";
 import { startJob } from "../src/job.js";
 import { runProducer } from "../src/producer.js";
@@ -21,7 +21,10 @@ afterAll(async () => {
 });
 
 it("the whole pipeline: producer → Kafka (mock cluster) → job → partitioned Parquet, checked against what was sent", async () => {
-  const config = readConfig(["--brokers", mock.brokers.join(","), "--rate", "40", "--ids", "5", "--duration", "6", "--run-id", "e2e", "--output", output], {});
+  const config = readConfig(
+    ["--brokers", mock.brokers.join(","), "--rate", "40", "--ids", "5", "--duration", "6", "--run-id", "e2e", "--output", output],
+    {},
+  );
   const tables: string[] = [];
   const job = await startJob(config, { print: (t) => tables.push(t), consoleEvery: "1 second", status: false });
   const ledger = await runProducer(config, undefined, () => {});

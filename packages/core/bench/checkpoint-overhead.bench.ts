@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStream, avg, double, int, readStream, string, struct, timestamp, window } from "../src/index.js";
+import { avg, double, int, MemoryStream, readStream, string, struct, timestamp, window } from "../src/index.js";
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const BATCH_SIZES = [1_000, 20_000];
@@ -15,7 +15,8 @@ const ROUNDS = 3;
 const T0 = Date.parse("2025-11-06T07:00:00Z");
 
 const events = Array.from({ length: EVENTS }, (_, i) =>
-  JSON.stringify({ id: i % 10, ts: new Date(T0 + i * 5).toISOString(), value: (i % 1000) / 10, source: "sim-producer" }));
+  JSON.stringify({ id: i % 10, ts: new Date(T0 + i * 5).toISOString(), value: (i % 1000) / 10, source: "sim-producer" }),
+);
 
 async function run(batch: number, checkpoint: boolean): Promise<{ ms: number; batches: number }> {
   const input = new MemoryStream(struct({ value: string() }), { name: "bench" });
@@ -26,7 +27,8 @@ async function run(batch: number, checkpoint: boolean): Promise<{ ms: number; ba
     .withWatermark("ts", "30 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
     .agg(avg("value").as("avg_value"))
-    .writeStream.outputMode("append").foreachBatch(() => {});
+    .writeStream.outputMode("append")
+    .foreachBatch(() => {});
   if (dir) writer.option("checkpointLocation", dir);
   const start = performance.now();
   const q = await writer.start();
@@ -40,7 +42,8 @@ async function run(batch: number, checkpoint: boolean): Promise<{ ms: number; ba
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const lines: string[] = [];
 for (const batch of BATCH_SIZES) {
-  const plain: number[] = [], chk: number[] = [];
+  const plain: number[] = [],
+    chk: number[] = [];
   let batches = 0;
   for (let r = 0; r < ROUNDS; r++) {
     plain.push((await run(batch, false)).ms);
@@ -48,10 +51,15 @@ for (const batch of BATCH_SIZES) {
     chk.push(c.ms);
     batches = c.batches;
   }
-  const p = median(plain), c = median(chk);
-  lines.push(`| ${batch.toLocaleString("en-US")} | ${batches} | ${Math.round(EVENTS / (p / 1000)).toLocaleString("en-US")} | ${Math.round(EVENTS / (c / 1000)).toLocaleString("en-US")} | ${(p / c).toFixed(2)} | ${((c - p) / batches).toFixed(2)} |`);
+  const p = median(plain),
+    c = median(chk);
+  lines.push(
+    `| ${batch.toLocaleString("en-US")} | ${batches} | ${Math.round(EVENTS / (p / 1000)).toLocaleString("en-US")} | ${Math.round(EVENTS / (c / 1000)).toLocaleString("en-US")} | ${(p / c).toFixed(2)} | ${((c - p) / batches).toFixed(2)} |`,
+  );
 }
 console.log(`\n${EVENTS.toLocaleString("en-US")} events, median of ${ROUNDS} rounds, node ${process.version}`);
-console.log("| rows per batch | batches | without checkpoint (events/s) | with checkpoint (events/s) | ratio with/without | added ms per batch |");
+console.log(
+  "| rows per batch | batches | without checkpoint (events/s) | with checkpoint (events/s) | ratio with/without | added ms per batch |",
+);
 console.log("|---:|---:|---:|---:|---:|---:|");
 for (const l of lines) console.log(l);

@@ -6,9 +6,7 @@
  *
  *   RATE=5 IDS=5 DURATION=12 pnpm demo
  */
-import {
-  MemoryStream, avg, consoleSink, count, double, int, readStream, string, struct, timestamp, window,
-} from "../src/index.js";
+import { avg, consoleSink, count, double, int, MemoryStream, readStream, string, struct, timestamp, window } from "../src/index.js";
 
 const RATE = Number(process.env.RATE ?? 5); // events per second
 const IDS = Number(process.env.IDS ?? 5);
@@ -43,7 +41,9 @@ setTimeout(async () => {
   await query.stop();
   const all = query.recentProgress;
   const p = query.lastProgress;
-  console.log(`sent ${sent} messages; processed ${all.reduce((n, x) => n + x.numInputRows, 0)} in ${all.length} batches; ` +
-    `malformed ${all.reduce((n, x) => n + x.numRowsMalformed, 0)}; watermark ${p?.eventTime.watermark}; ` +
-    `state rows ${p?.stateOperators[0]?.numRowsTotal}`);
+  console.log(
+    `sent ${sent} messages; processed ${all.reduce((n, x) => n + x.numInputRows, 0)} in ${all.length} batches; ` +
+      `malformed ${all.reduce((n, x) => n + x.numRowsMalformed, 0)}; watermark ${p?.eventTime.watermark}; ` +
+      `state rows ${p?.stateOperators[0]?.numRowsTotal}`,
+  );
 }, DURATION_S * 1000);

@@ -7,8 +7,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { count, int, readStream, sum, timestamp, window } from "../src/index.js";
 import type { ReadLimit, Source } from "../src/index.js";
+import { count, int, readStream, sum, timestamp, window } from "../src/index.js";
 import { batchFileSink } from "./file-sink.js";
 
 const [workDir, rowsArg] = process.argv.slice(2);

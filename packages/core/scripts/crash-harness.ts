@@ -8,9 +8,9 @@
  * `runHarness` is reusable with any child script (the Kafka source's tests use their own).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,9 +51,13 @@ function runChild(o: HarnessOptions, workDir: string, kill?: { ms: number; after
     const child = spawn(process.execPath, ["--import", "tsx", o.child, workDir, ...o.args], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     let timer: NodeJS.Timeout | undefined;
-    const arm = () => { if (kill) timer = setTimeout(() => child.kill("SIGKILL"), kill.ms); };
+    const arm = () => {
+      if (kill) timer = setTimeout(() => child.kill("SIGKILL"), kill.ms);
+    };
     if (kill && !kill.afterReady) arm();
-    child.stdout.on("data", (d: Buffer) => { if (kill?.afterReady && d.toString().includes("ready") && !timer) arm(); });
+    child.stdout.on("data", (d: Buffer) => {
+      if (kill?.afterReady && d.toString().includes("ready") && !timer) arm();
+    });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
@@ -83,14 +87,19 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     const expected = await readOutput(reference);
 
     const work = join(base, "crashed");
-    let killed = 0, restarts = 0;
+    let killed = 0,
+      restarts = 0;
     const runs: ReturnType<typeof compare>[] = [];
     let seed = 12_345;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (;;) {
       const wantKill = killed < kills;
       // Mostly mid-run (0–150 ms after the query started), sometimes during start-up or recovery itself.
-      const kill = wantKill ? (rand() < 0.8 ? { ms: Math.floor(rand() * maxKillDelayMs), afterReady: true } : { ms: 50 + Math.floor(rand() * 400), afterReady: false }) : undefined;
+      const kill = wantKill
+        ? rand() < 0.8
+          ? { ms: Math.floor(rand() * maxKillDelayMs), afterReady: true }
+          : { ms: 50 + Math.floor(rand() * 400), afterReady: false }
+        : undefined;
       const outcome = await runChild(o, work, kill);
       restarts++;
       if (outcome === "killed") {
@@ -106,9 +115,13 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     }
     // Every completed run counts: a defect in any of them shows in the totals.
     const total = runs.reduce((a, r) => ({
-      expectedRows: a.expectedRows + r.expectedRows, committedRows: a.committedRows + r.committedRows,
-      duplicates: a.duplicates + r.duplicates, missing: a.missing + r.missing, unexpected: a.unexpected + r.unexpected,
-      batchesCompared: a.batchesCompared + r.batchesCompared, batchesDiffering: a.batchesDiffering + r.batchesDiffering,
+      expectedRows: a.expectedRows + r.expectedRows,
+      committedRows: a.committedRows + r.committedRows,
+      duplicates: a.duplicates + r.duplicates,
+      missing: a.missing + r.missing,
+      unexpected: a.unexpected + r.unexpected,
+      batchesCompared: a.batchesCompared + r.batchesCompared,
+      batchesDiffering: a.batchesDiffering + r.batchesDiffering,
     }));
     return { kills: killed, restarts, completedRuns: runs.length, ...total, seconds: (Date.now() - t0) / 1000 };
   } finally {
@@ -119,14 +132,20 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
 function compare(expected: Map<string, string>, actual: Map<string, string>) {
   const count = (m: Map<string, string>) => {
     const rows = new Map<string, number>();
-    for (const text of m.values()) for (const r of JSON.parse(text)) {
-      const k = JSON.stringify(r);
-      rows.set(k, (rows.get(k) ?? 0) + 1);
-    }
+    for (const text of m.values())
+      for (const r of JSON.parse(text)) {
+        const k = JSON.stringify(r);
+        rows.set(k, (rows.get(k) ?? 0) + 1);
+      }
     return rows;
   };
-  const want = count(expected), got = count(actual);
-  let duplicates = 0, missing = 0, unexpected = 0, expectedRows = 0, committedRows = 0;
+  const want = count(expected),
+    got = count(actual);
+  let duplicates = 0,
+    missing = 0,
+    unexpected = 0,
+    expectedRows = 0,
+    committedRows = 0;
   for (const [k, n] of want) {
     expectedRows += n;
     const g = got.get(k) ?? 0;

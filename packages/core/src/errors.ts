@@ -61,15 +61,9 @@ export const errors = {
   nonPositiveDuration: (input: unknown, what: string) =>
     error("NON_POSITIVE_DURATION", `${what} must be greater than zero, got ${JSON.stringify(input)}.`),
   unknownColumn: (column: string, where: string, available: readonly string[]) =>
-    error(
-      "UNKNOWN_COLUMN",
-      `Column "${column}" used in ${where} does not exist; available columns: ${list(available)}.`,
-    ),
+    error("UNKNOWN_COLUMN", `Column "${column}" used in ${where} does not exist; available columns: ${list(available)}.`),
   wrongColumnType: (column: string, where: string, expected: string, actual: string) =>
-    error(
-      "WRONG_COLUMN_TYPE",
-      `Column "${column}" used in ${where} has type ${actual}, but ${expected} is required.`,
-    ),
+    error("WRONG_COLUMN_TYPE", `Column "${column}" used in ${where} has type ${actual}, but ${expected} is required.`),
   duplicateColumn: (column: string, where: string) =>
     error("DUPLICATE_COLUMN", `Column "${column}" appears twice in ${where}; give one of them another name with .as(...).`),
   outputMode: (mode: string, reason: string) =>
@@ -86,27 +80,24 @@ export const errors = {
   noSink: () =>
     error("NO_SINK", "writeStream has no sink: call .format(memorySink()) (or consoleSink(), foreachBatch(fn), ...) before .start()."),
   multipleAggregations: () =>
-    error("MULTIPLE_AGGREGATIONS", "Only one streaming aggregation per query is supported (as in Spark's default); aggregate once, or split the query."),
+    error(
+      "MULTIPLE_AGGREGATIONS",
+      "Only one streaming aggregation per query is supported (as in Spark's default); aggregate once, or split the query.",
+    ),
   afterAggregation: (verb: string) =>
     error("AFTER_AGGREGATION", `${verb} after an aggregation is not supported in a streaming query; apply it before groupBy(...).`),
   badSchemaRow: (column: string, value: unknown, type: string) =>
     error("BAD_ROW", `Value ${safeShow(value)} for column "${column}" does not match its type ${type}.`),
   malformedFailFast: (reason: string) =>
-    error("MALFORMED_RECORD", `Malformed record in parseJson (mode "failFast"): ${reason}. Use mode "permissive", "dropMalformed" or "quarantine" to keep the query running.`),
-  queryFailed: (cause: unknown) =>
-    error("QUERY_FAILED", `Streaming query failed: ${errorMessage(cause)}`, { cause }),
+    error(
+      "MALFORMED_RECORD",
+      `Malformed record in parseJson (mode "failFast"): ${reason}. Use mode "permissive", "dropMalformed" or "quarantine" to keep the query running.`,
+    ),
+  queryFailed: (cause: unknown) => error("QUERY_FAILED", `Streaming query failed: ${errorMessage(cause)}`, { cause }),
   operatorFailed: (operator: string, batchId: number, cause: unknown) =>
-    error(
-      "OPERATOR_FAILED",
-      `Operator ${operator} failed in batch ${batchId}: ${errorMessage(cause)}`,
-      { cause },
-    ),
+    error("OPERATOR_FAILED", `Operator ${operator} failed in batch ${batchId}: ${errorMessage(cause)}`, { cause }),
   sourceFailed: (source: string, phase: string, cause: unknown) =>
-    error(
-      "SOURCE_FAILED",
-      `Source ${source} failed during ${phase}: ${errorMessage(cause)}`,
-      { cause },
-    ),
+    error("SOURCE_FAILED", `Source ${source} failed during ${phase}: ${errorMessage(cause)}`, { cause }),
   checkpointLocked: (dir: string, pid: number, owner: string) =>
     error(
       "CHECKPOINT_IN_USE",
@@ -131,11 +122,7 @@ export const errors = {
   pipelineContract: (problem: string) =>
     error("PIPELINE_CONTRACT", `The query's operator pipeline ${problem}; it must emit exactly one batch per input batch.`),
   sinkFailed: (sink: string, batchId: number, cause: unknown) =>
-    error(
-      "SINK_FAILED",
-      `Sink ${sink} failed to add batch ${batchId}: ${errorMessage(cause)}`,
-      { cause },
-    ),
+    error("SINK_FAILED", `Sink ${sink} failed to add batch ${batchId}: ${errorMessage(cause)}`, { cause }),
 };
 
 function safeShow(value: unknown): string {

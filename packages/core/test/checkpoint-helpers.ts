@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { MemoryStream, count, int, readStream, struct, sum, timestamp, window } from "../src/index.js";
+import { count, int, type MemoryStream, readStream, struct, sum, timestamp, window } from "../src/index.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -29,12 +29,21 @@ export function windowedSums(input: MemoryStream<typeof eventSchema>) {
 
 /** Ten batches over ~80 s of event time with some disorder and a late row. */
 export const SCENARIO: Event[][] = [
-  [{ id: 1, ts: 1_000, v: 1 }, { id: 2, ts: 2_000, v: 2 }],
+  [
+    { id: 1, ts: 1_000, v: 1 },
+    { id: 2, ts: 2_000, v: 2 },
+  ],
   [{ id: 1, ts: 7_000, v: 3 }],
-  [{ id: 2, ts: 21_000, v: 4 }, { id: 1, ts: 4_000, v: 5 }],
+  [
+    { id: 2, ts: 21_000, v: 4 },
+    { id: 1, ts: 4_000, v: 5 },
+  ],
   [{ id: 1, ts: 30_000, v: 6 }],
   [{ id: 2, ts: 12_000, v: 7 }], // late: the watermark is 20 s
-  [{ id: 1, ts: 33_000, v: 8 }, { id: 2, ts: 34_000, v: 9 }],
+  [
+    { id: 1, ts: 33_000, v: 8 },
+    { id: 2, ts: 34_000, v: 9 },
+  ],
   [{ id: 1, ts: 50_000, v: 10 }],
   [{ id: 2, ts: 47_000, v: 11 }],
   [{ id: 1, ts: 65_000, v: 12 }],

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MemoryStream, memorySink } from "../src/index.js";
 import type { Sink } from "../src/index.js";
-import { SCENARIO, eventSchema, tempDir, windowedSums } from "./checkpoint-helpers.js";
+import { MemoryStream, memorySink } from "../src/index.js";
+import { eventSchema, SCENARIO, tempDir, windowedSums } from "./checkpoint-helpers.js";
 
 /** The single operator directory under `state/`. */
 function stateDir(dir: string): string {
@@ -54,7 +54,10 @@ describe("checkpoint recovery", () => {
     await q.stop();
     const reads: [number, number][] = [];
     const original = input.getBatch.bind(input);
-    input.getBatch = (start, end) => (reads.push([start, end]), original(start, end));
+    input.getBatch = (start, end) => {
+      reads.push([start, end]);
+      return original(start, end);
+    };
     q = await windowedSums(input).writeStream.format(sink).option("checkpointLocation", dir).option("stateSnapshotInterval", 3).start();
     for (const batch of SCENARIO.slice(6)) {
       input.addData(batch);
@@ -136,21 +139,42 @@ describe("checkpoint recovery", () => {
     input.addData(SCENARIO[2]!);
     let q = await windowedSums(input).writeStream.trigger({ availableNow: true }).format(sink).option("checkpointLocation", dir).start();
     await q.awaitTermination();
-    expect(q.recentProgress.map((p) => [p.batchId, p.numInputRows])).toEqual([[0, 4], [1, 0]]);
-    expect(sink.rows.map((r) => [r.window.start, r.id, r.n])).toEqual([[0, 1, 2], [0, 2, 1]]);
-    input.addData([{ id: 1, ts: 30_000, v: 1 }, { id: 2, ts: 40_000, v: 1 }]); // watermark → 30 s
+    expect(q.recentProgress.map((p) => [p.batchId, p.numInputRows])).toEqual([
+      [0, 4],
+      [1, 0],
+    ]);
+    expect(sink.rows.map((r) => [r.window.start, r.id, r.n])).toEqual([
+      [0, 1, 2],
+      [0, 2, 1],
+    ]);
+    input.addData([
+      { id: 1, ts: 30_000, v: 1 },
+      { id: 2, ts: 40_000, v: 1 },
+    ]); // watermark → 30 s
     q = await windowedSums(input).writeStream.trigger({ availableNow: true }).format(sink).option("checkpointLocation", dir).start();
     await q.awaitTermination();
-    expect(q.recentProgress.map((p) => [p.batchId, p.numInputRows])).toEqual([[2, 2], [3, 0]]);
-    expect(sink.rows.map((r) => [r.window.start, r.id, r.n])).toEqual([[0, 1, 2], [0, 2, 1], [20_000, 2, 1]]);
+    expect(q.recentProgress.map((p) => [p.batchId, p.numInputRows])).toEqual([
+      [2, 2],
+      [3, 0],
+    ]);
+    expect(sink.rows.map((r) => [r.window.start, r.id, r.n])).toEqual([
+      [0, 1, 2],
+      [0, 2, 1],
+      [20_000, 2, 1],
+    ]);
   });
 
   it("purges old log entries and state files, and can still restart", async () => {
     const dir = tempDir();
     const input = new MemoryStream(eventSchema, { name: "events" });
     const sink = memorySink<Out>();
-    const start = () => windowedSums(input).writeStream.format(sink)
-      .option("checkpointLocation", dir).option("minBatchesToRetain", 3).option("stateSnapshotInterval", 2).start();
+    const start = () =>
+      windowedSums(input)
+        .writeStream.format(sink)
+        .option("checkpointLocation", dir)
+        .option("minBatchesToRetain", 3)
+        .option("stateSnapshotInterval", 2)
+        .start();
     let q = await start();
     for (let b = 0; b < 35; b++) {
       input.addData({ id: b % 3, ts: b * 2_000, v: 1 });
@@ -174,11 +198,14 @@ describe("checkpoint recovery", () => {
     let produced = 0;
     // Like Kafka's startingOffsets "latest": the initial offset is wherever the data ends right now.
     const source = {
-      description: "Latest", identity: "Latest", fields: { value: eventSchema.fields.v },
+      description: "Latest",
+      identity: "Latest",
+      fields: { value: eventSchema.fields.v },
       initialOffset: () => produced,
       latestOffset: () => produced,
       getBatch: (start: number, end: number) => Array.from({ length: end - start }, (_, i) => ({ value: start + i })),
-      commit() {}, stop() {},
+      commit() {},
+      stop() {},
     };
     const sink = memorySink<{ value: number }>();
     const { readStream } = await import("../src/index.js");

@@ -1,28 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStream, avg, consoleSink, double, int, readStream, string, struct, timestamp, window } from "../src/index.js";
+import { avg, consoleSink, double, int, MemoryStream, readStream, string, struct, timestamp, window } from "../src/index.js";
 
 describe("consoleSink", () => {
   it("prints Spark's Batch header and table, windows as {start, end} in UTC", async () => {
     const lines: string[] = [];
     const input = new MemoryStream(struct({ id: int(), ts: timestamp(), value: double() }));
     const agg = readStream(input).groupBy(window("ts", "10 seconds"), "id").agg(avg("value").as("avg_value"));
-    const q = await agg.writeStream.outputMode("update").format(consoleSink({ print: (t) => lines.push(t) })).start();
+    const q = await agg.writeStream
+      .outputMode("update")
+      .format(consoleSink({ print: (t) => lines.push(t) }))
+      .start();
     const t0 = Date.parse("2025-11-06T07:00:00Z");
     input.addData({ id: 3, ts: t0 + 1_000, value: 40 }, { id: 3, ts: t0 + 2_000, value: 50.564 }, { id: 1, ts: t0 + 12_000, value: 58 });
     await q.processAllAvailable();
     await q.stop();
-    expect(lines[0]).toBe([
-      "-------------------------------------------",
-      "Batch: 0",
-      "-------------------------------------------",
-      "+--------------------+---+---------+",
-      "|              window| id|avg_value|",
-      "+--------------------+---+---------+",
-      "|{2025-11-06 07:00...|  3|   45.282|",
-      "|{2025-11-06 07:00...|  1|     58.0|",
-      "+--------------------+---+---------+",
-      "",
-    ].join("\n"));
+    expect(lines[0]).toBe(
+      [
+        "-------------------------------------------",
+        "Batch: 0",
+        "-------------------------------------------",
+        "+--------------------+---+---------+",
+        "|              window| id|avg_value|",
+        "+--------------------+---+---------+",
+        "|{2025-11-06 07:00...|  3|   45.282|",
+        "|{2025-11-06 07:00...|  1|     58.0|",
+        "+--------------------+---+---------+",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("with truncate false, shows full cells left-aligned; limits rows to numRows", async () => {

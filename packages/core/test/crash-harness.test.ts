@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
 import { runHarness } from "../scripts/crash-harness.js";
 
 describe("crash harness (short version; `pnpm crash-harness` runs 100+ kills)", () => {
@@ -8,8 +8,12 @@ describe("crash harness (short version; `pnpm crash-harness` runs 100+ kills)", 
     const r = await runHarness({ kills: 10, child, args: ["3000"] });
     expect(r.kills).toBe(10);
     expect(r.expectedRows).toBeGreaterThan(500);
-    expect({ duplicates: r.duplicates, missing: r.missing, unexpected: r.unexpected, batchesDiffering: r.batchesDiffering })
-      .toEqual({ duplicates: 0, missing: 0, unexpected: 0, batchesDiffering: 0 });
+    expect({ duplicates: r.duplicates, missing: r.missing, unexpected: r.unexpected, batchesDiffering: r.batchesDiffering }).toEqual({
+      duplicates: 0,
+      missing: 0,
+      unexpected: 0,
+      batchesDiffering: 0,
+    });
     expect(r.committedRows).toBe(r.expectedRows);
   }, 180_000);
 });

@@ -4,9 +4,16 @@ import { MemoryStateStore } from "../src/state/memory-state-store.js";
 
 describe("parseDuration", () => {
   it.each([
-    ["10 seconds", 10_000], ["1 minute", 60_000], ["500 milliseconds", 500], ["2 hours", 7_200_000],
-    ["1 minute 30 seconds", 90_000], ["interval 5 seconds", 5_000], ["1.5 seconds", 1_500], ["3 days", 259_200_000],
-    ["10s", 10_000], [250, 250],
+    ["10 seconds", 10_000],
+    ["1 minute", 60_000],
+    ["500 milliseconds", 500],
+    ["2 hours", 7_200_000],
+    ["1 minute 30 seconds", 90_000],
+    ["interval 5 seconds", 5_000],
+    ["1.5 seconds", 1_500],
+    ["3 days", 259_200_000],
+    ["10s", 10_000],
+    [250, 250],
   ])("%s → %i ms", (input, ms) => expect(parseDuration(input)).toBe(ms));
 
   it.each(["", "ten seconds", "10 lightyears", "10", "seconds", Number.NaN])("refuses %s", (input) => {
@@ -28,9 +35,15 @@ describe("MemoryStateStore", () => {
     store.put("a", 10);
     store.remove("b");
     store.put("c", 3);
-    expect([...store.entries()]).toEqual([["a", 10], ["c", 3]]);
+    expect([...store.entries()]).toEqual([
+      ["a", 10],
+      ["c", 3],
+    ]);
     store.abort();
-    expect([...store.entries()]).toEqual([["a", 1], ["b", 2]]);
+    expect([...store.entries()]).toEqual([
+      ["a", 1],
+      ["b", 2],
+    ]);
     expect(store.version).toBe(1);
     store.remove("a");
     expect(store.commit()).toBe(2);

@@ -1,4 +1,4 @@
-import { MemoryStream, long, readStream, struct, window, count, memorySink } from "../src/index.js";
+import { count, long, MemoryStream, memorySink, readStream, struct, window } from "../src/index.js";
 
 export const SEC = 1000;
 
@@ -12,16 +12,12 @@ export function secondsInput() {
 /** The windowed count used throughout Spark's watermark docs: 10 s watermark, 5 s windows. */
 export function windowedCount(delay = "10 seconds", size = "5 seconds") {
   const { input, frame } = secondsInput();
-  const agg = frame
-    .withWatermark("eventTime", delay)
-    .groupBy(window("eventTime", size))
-    .agg(count().as("count"));
+  const agg = frame.withWatermark("eventTime", delay).groupBy(window("eventTime", size)).agg(count().as("count"));
   return { input, agg, sink: memorySink<{ window: { start: number; end: number }; count: number }>() };
 }
 
 /** Window rows as `[startSeconds, count]` pairs, for compact assertions. */
-export const pairs = (rows: readonly { window: { start: number }; count: number }[]) =>
-  rows.map((r) => [r.window.start / SEC, r.count]);
+export const pairs = (rows: readonly { window: { start: number }; count: number }[]) => rows.map((r) => [r.window.start / SEC, r.count]);
 
 /** Runs `frame` over `batches`, one micro-batch each (plus any due no-data batches), and stops. */
 export async function runBatches<R extends object, I extends object>(

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { parseIsoUtc } from "../src/schema/iso-timestamp.js";
 
 const pad = (v: number, width: number) => String(v).padStart(width, "0");
@@ -15,8 +15,10 @@ const isoLike = fc
     fraction: fc.option(fc.stringMatching(/^[0-9]{0,10}$/)),
     zone: fc.constantFrom("Z", "", "z", "+00:00", "+02:00", " ", "ZZ"),
   })
-  .map(({ year, month, day, hour, minute, second, fraction, zone }) =>
-    `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction === null ? "" : `.${fraction}`}${zone}`);
+  .map(
+    ({ year, month, day, hour, minute, second, fraction, zone }) =>
+      `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction === null ? "" : `.${fraction}`}${zone}`,
+  );
 
 describe("parseIsoUtc", () => {
   it("agrees with Date.parse (as UTC) on every string it accepts, and accepts what toISOString writes", () => {
@@ -38,7 +40,19 @@ describe("parseIsoUtc", () => {
   });
 
   it("leaves every other shape to Date.parse", () => {
-    for (const s of ["2025-01-01", "2025-01-01T10:00Z", "2025-01-01T10:00:00+02:00", "2025-01-01 10:00:00Z", "+002025-01-01T00:00:00Z", "2025-01-01T10:00:00.Z", "2025-01-01T10:00:00.1234567890Z", "2025-13-01T00:00:00Z", "2025-01-01T24:00:00Z", "garbage-and-more-text", ""]) {
+    for (const s of [
+      "2025-01-01",
+      "2025-01-01T10:00Z",
+      "2025-01-01T10:00:00+02:00",
+      "2025-01-01 10:00:00Z",
+      "+002025-01-01T00:00:00Z",
+      "2025-01-01T10:00:00.Z",
+      "2025-01-01T10:00:00.1234567890Z",
+      "2025-13-01T00:00:00Z",
+      "2025-01-01T24:00:00Z",
+      "garbage-and-more-text",
+      "",
+    ]) {
       expect(parseIsoUtc(s)).toBeUndefined();
     }
   });

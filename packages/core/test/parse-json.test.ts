@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStream, binary, double, int, memorySink, readStream, string, struct, timestamp, any } from "../src/index.js";
 import type { MalformedRecord } from "../src/index.js";
+import { any, binary, double, int, MemoryStream, memorySink, readStream, string, struct, timestamp } from "../src/index.js";
 import { runBatches } from "./helpers.js";
 
 const events = struct({ id: int(), ts: timestamp(), value: double(), source: string().nullable() });
@@ -10,7 +10,7 @@ const parsedGood = { id: 1, ts: Date.parse(good.ts), value: 53.122, source: "sim
 /** Inputs that must never crash the engine; each one is malformed for `events`. */
 const BAD = [
   "not json at all",
-  "{\"id\": 1, \"ts\": ",
+  '{"id": 1, "ts": ',
   "[1, 2, 3]",
   "42",
   "null",
@@ -19,28 +19,29 @@ const BAD = [
   JSON.stringify({ ...good, id: 2 ** 40 }), // does not fit int32
   JSON.stringify({ ...good, ts: "yesterday" }), // unparseable timestamp
   JSON.stringify({ id: 1, value: 2 }), // missing non-null field
-  "{\"id\": 1, \"ts\": 0, \"value\": 1e400}", // overflows to Infinity
+  '{"id": 1, "ts": 0, "value": 1e400}', // overflows to Infinity
   "\u0000\u0001\u0002",
 ];
 
 function parsed(mode: "permissive" | "dropMalformed" | "quarantine" | "failFast") {
   const input = new MemoryStream(struct({ value: string().nullable() }));
   const deadLetters = memorySink<MalformedRecord>();
-  const frame = mode === "quarantine"
-    ? readStream(input).parseJson(events, { mode, deadLetters })
-    : readStream(input).parseJson(events, { mode });
+  const frame =
+    mode === "quarantine" ? readStream(input).parseJson(events, { mode, deadLetters }) : readStream(input).parseJson(events, { mode });
   return { input, frame, deadLetters };
 }
 
 describe("parseJson (Spark's from_json)", () => {
   it("parses valid records, reading ISO-8601 and epoch-ms timestamps", async () => {
     const { input, frame } = parsed("permissive");
-    const { sink } = await runBatches(input, frame, [[
-      { value: JSON.stringify(good) },
-      { value: JSON.stringify({ ...good, ts: 1_000, source: null }) },
-      { value: JSON.stringify({ ...good, ts: "2025-11-06T07:01:12" }) }, // no zone: UTC
-      { value: JSON.stringify({ id: 1, ts: 5, value: 1 }) }, // nullable field missing: null
-    ]]);
+    const { sink } = await runBatches(input, frame, [
+      [
+        { value: JSON.stringify(good) },
+        { value: JSON.stringify({ ...good, ts: 1_000, source: null }) },
+        { value: JSON.stringify({ ...good, ts: "2025-11-06T07:01:12" }) }, // no zone: UTC
+        { value: JSON.stringify({ id: 1, ts: 5, value: 1 }) }, // nullable field missing: null
+      ],
+    ]);
     expect(sink.rows).toEqual([
       parsedGood,
       { ...parsedGood, ts: 1_000, source: null },
@@ -67,7 +68,10 @@ describe("parseJson (Spark's from_json)", () => {
 
   it("quarantine: sends the raw value and a reason naming the field to the dead-letter sink", async () => {
     const { input, frame, deadLetters } = parsed("quarantine");
-    const { sink, progress } = await runBatches(input, frame, [[...BAD, JSON.stringify(good)].map((value) => ({ value })), [{ value: null }]]);
+    const { sink, progress } = await runBatches(input, frame, [
+      [...BAD, JSON.stringify(good)].map((value) => ({ value })),
+      [{ value: null }],
+    ]);
     expect(sink.rows).toEqual([parsedGood]);
     expect(deadLetters.rows.map((r) => r.raw)).toEqual([...BAD, null]);
     expect(deadLetters.batches.map((b) => b.batchId)).toEqual([0, 1]);
@@ -97,7 +101,12 @@ describe("parseJson (Spark's from_json)", () => {
     const input = new MemoryStream(struct({ value: binary().nullable(), partition: int() }));
     const frame = readStream(input).parseJson(events, { mode: "dropMalformed", keep: ["partition"] });
     const bytes = new TextEncoder().encode(JSON.stringify(good));
-    const { sink, progress } = await runBatches(input, frame, [[{ value: bytes, partition: 2 }, { value: new Uint8Array([0xff, 0xfe]), partition: 0 }]]);
+    const { sink, progress } = await runBatches(input, frame, [
+      [
+        { value: bytes, partition: 2 },
+        { value: new Uint8Array([0xff, 0xfe]), partition: 0 },
+      ],
+    ]);
     expect(sink.rows).toEqual([{ partition: 2, ...parsedGood }]);
     expect(progress[0]!.numRowsMalformed).toBe(1);
   });
@@ -114,6 +123,8 @@ describe("parseJson (Spark's from_json)", () => {
 
   it("refuses a non-text input column at plan time", () => {
     const input = new MemoryStream(struct({ value: int() }));
-    expect(() => readStream(input).parseJson(events)).toThrow(/Column "value" used in parseJson has type int, but string or binary is required/);
+    expect(() => readStream(input).parseJson(events)).toThrow(
+      /Column "value" used in parseJson has type int, but string or binary is required/,
+    );
   });
 });

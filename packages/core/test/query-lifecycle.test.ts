@@ -1,7 +1,7 @@
 import { map, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
-import { MemoryStream, col, count, int, long, memorySink, readStream, string, struct, timestamp, window, foreachBatch } from "../src/index.js";
 import type { MicroBatch } from "../src/index.js";
+import { col, count, int, long, MemoryStream, memorySink, readStream, string, struct, timestamp, window } from "../src/index.js";
 import { windowedCount } from "./helpers.js";
 
 describe("StreamingQuery", () => {
@@ -14,12 +14,24 @@ describe("StreamingQuery", () => {
     await q.processAllAvailable();
     const p = q.lastProgress!;
     expect(p).toMatchObject({
-      id: q.id, runId: q.runId, name: "counts", batchId: 1, numInputRows: 1, numRowsMalformed: 0,
-      eventTime: { min: "1970-01-01T00:00:20.000Z", max: "1970-01-01T00:00:20.000Z", avg: "1970-01-01T00:00:20.000Z", watermark: "1970-01-01T00:00:04.000Z" },
+      id: q.id,
+      runId: q.runId,
+      name: "counts",
+      batchId: 1,
+      numInputRows: 1,
+      numRowsMalformed: 0,
+      eventTime: {
+        min: "1970-01-01T00:00:20.000Z",
+        max: "1970-01-01T00:00:20.000Z",
+        avg: "1970-01-01T00:00:20.000Z",
+        watermark: "1970-01-01T00:00:04.000Z",
+      },
       sources: [{ description: expect.stringMatching(/^MemoryStream/), startOffset: 3, endOffset: 4, numInputRows: 1 }],
       sink: { description: "MemorySink", numOutputRows: 0 },
     });
-    expect(Object.keys(p.durationMs)).toEqual(expect.arrayContaining(["latestOffset", "getBatch", "addBatch", "commitOffsets", "triggerExecution"]));
+    expect(Object.keys(p.durationMs)).toEqual(
+      expect.arrayContaining(["latestOffset", "getBatch", "addBatch", "commitOffsets", "triggerExecution"]),
+    );
     expect(p.stateOperators[0]).toMatchObject({ numRowsTotal: 2, numRowsUpdated: 1, numRowsDroppedByWatermark: 0 });
     expect(p.stateOperators[0]!.memoryUsedBytes).toBeGreaterThan(0);
     expect(q.recentProgress.map((x) => x.batchId)).toEqual([0, 1]);
@@ -32,19 +44,29 @@ describe("StreamingQuery", () => {
   it("results$ streams emitted batches to RxJS subscribers and completes on stop", async () => {
     const input = new MemoryStream(struct({ value: long() }));
     const q = await readStream(input).writeStream.format(memorySink()).start();
-    const all = q.results$.pipe(map((b) => [b.batchId, b.rows.length]), toArray()).toPromise();
+    const all = q.results$
+      .pipe(
+        map((b) => [b.batchId, b.rows.length]),
+        toArray(),
+      )
+      .toPromise();
     input.addData({ value: 1 }, { value: 2 });
     await q.processAllAvailable();
     input.addData({ value: 3 });
     await q.processAllAvailable();
     await q.stop();
-    expect(await all).toEqual([[0, 2], [1, 1]]);
+    expect(await all).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
   });
 
   it("a failing sink fails the query: awaitTermination rejects with the cause, naming the sink and batch", async () => {
     const input = new MemoryStream(struct({ value: long() }));
-    const q = await readStream(input).writeStream
-      .foreachBatch(() => { throw new Error("disk full"); })
+    const q = await readStream(input)
+      .writeStream.foreachBatch(() => {
+        throw new Error("disk full");
+      })
       .start();
     input.addData({ value: 1 });
     await expect(q.awaitTermination()).rejects.toThrow(/Sink ForeachBatchSink failed to add batch 0: disk full/);
@@ -54,8 +76,13 @@ describe("StreamingQuery", () => {
 
   it("a throwing user function fails the query with the operator named, and state is not half-updated", async () => {
     const input = new MemoryStream(struct({ value: long() }));
-    const q = await readStream(input).withColumn("x", (r) => { if (r.value === 13) throw new Error("unlucky"); return r.value; })
-      .writeStream.format(memorySink()).start();
+    const q = await readStream(input)
+      .withColumn("x", (r) => {
+        if (r.value === 13) throw new Error("unlucky");
+        return r.value;
+      })
+      .writeStream.format(memorySink())
+      .start();
     input.addData({ value: 13 });
     await expect(q.awaitTermination()).rejects.toThrow(/Operator withColumn\("x"\) failed in batch 0: unlucky/);
   });
@@ -85,19 +112,32 @@ describe("StreamingQuery", () => {
   it("foreachBatch receives every batch id, including no-data batches", async () => {
     const input = new MemoryStream(struct({ id: int(), ts: timestamp(), tag: string() }));
     const seen: [number, number][] = [];
-    const q = await readStream(input).withWatermark("ts", "1 second").groupBy(window("ts", "1 second"), "id").agg(count().as("n"))
-      .writeStream.foreachBatch((rows, id) => { seen.push([id, rows.length]); }).start();
+    const q = await readStream(input)
+      .withWatermark("ts", "1 second")
+      .groupBy(window("ts", "1 second"), "id")
+      .agg(count().as("n"))
+      .writeStream.foreachBatch((rows, id) => {
+        seen.push([id, rows.length]);
+      })
+      .start();
     input.addData({ id: 1, ts: 0, tag: "a" }, { id: 1, ts: 5_000, tag: "b" });
     await q.processAllAvailable();
     await q.stop();
-    expect(seen).toEqual([[0, 0], [1, 1]]);
+    expect(seen).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
   });
 
   it("two queries can read one MemoryStream independently", async () => {
     const input = new MemoryStream(struct({ value: long() }));
-    const a = memorySink(), b = memorySink();
+    const a = memorySink(),
+      b = memorySink();
     const qa = await readStream(input).writeStream.format(a).start();
-    const qb = await readStream(input).filter((r) => r.value > 1).writeStream.format(b).start();
+    const qb = await readStream(input)
+      .filter((r) => r.value > 1)
+      .writeStream.format(b)
+      .start();
     input.addData({ value: 1 }, { value: 2 });
     await qa.processAllAvailable();
     await qb.processAllAvailable();
@@ -113,11 +153,19 @@ describe("StreamingQuery", () => {
 describe("start-up failures", () => {
   it("start() rejects with a clear error when the source cannot even report its initial offset", async () => {
     const broken = {
-      description: "BrokenSource", fields: { value: long() },
-      initialOffset: () => { throw new Error("connection refused"); },
-      latestOffset: () => 0, getBatch: () => [], commit() {}, stop() {},
+      description: "BrokenSource",
+      fields: { value: long() },
+      initialOffset: () => {
+        throw new Error("connection refused");
+      },
+      latestOffset: () => 0,
+      getBatch: () => [],
+      commit() {},
+      stop() {},
     };
-    await expect(readStream(broken).writeStream.format(memorySink()).start()).rejects.toThrow(/Source BrokenSource failed during initialOffset: connection refused/);
+    await expect(readStream(broken).writeStream.format(memorySink()).start()).rejects.toThrow(
+      /Source BrokenSource failed during initialOffset: connection refused/,
+    );
   });
 });
 
@@ -126,8 +174,14 @@ describe("activeQueries()", () => {
     const { activeQueries } = await import("../src/index.js");
     const input = new MemoryStream(struct({ value: long() }));
     const a = await readStream(input).writeStream.queryName("a").format(memorySink()).start();
-    const b = await readStream(input).withColumn("x", (r) => { if (r.value === 2) throw new Error("no"); return r.value; })
-      .writeStream.queryName("b").format(memorySink()).start();
+    const b = await readStream(input)
+      .withColumn("x", (r) => {
+        if (r.value === 2) throw new Error("no");
+        return r.value;
+      })
+      .writeStream.queryName("b")
+      .format(memorySink())
+      .start();
     expect(activeQueries().filter((q) => q === a || q === b)).toEqual([a, b]);
     input.addData({ value: 2 });
     await b.processAllAvailable().catch(() => {});

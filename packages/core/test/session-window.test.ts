@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MemoryStream, count, first, int, last, readStream, sessionWindow, struct, sum, timestamp, long } from "../src/index.js";
+import { count, first, int, last, long, MemoryStream, readStream, sessionWindow, struct, sum, timestamp } from "../src/index.js";
 import { canonical, runBatches, splitAt } from "./helpers.js";
 
 const schema = struct({ user: int(), ts: timestamp(), v: long() });
@@ -39,16 +39,27 @@ function referenceSessions(events: readonly Ev[]) {
 describe("session windows", () => {
   it("merges sessions across micro-batches, including a late-arriving event that bridges two sessions", async () => {
     const { input, agg } = sessions(false);
-    const { sink } = await runBatches(input, agg, [
-      [{ user: 1, ts: 0, v: 1 }, { user: 1, ts: 3_000, v: 1 }], // session [0, 8000)
-      [{ user: 1, ts: 12_000, v: 1 }], // separate session [12000, 17000)
-      [{ user: 1, ts: 7_500, v: 1 }], // [7500, 12500) overlaps both: everything merges
-    ], "complete");
+    const { sink } = await runBatches(
+      input,
+      agg,
+      [
+        [
+          { user: 1, ts: 0, v: 1 },
+          { user: 1, ts: 3_000, v: 1 },
+        ], // session [0, 8000)
+        [{ user: 1, ts: 12_000, v: 1 }], // separate session [12000, 17000)
+        [{ user: 1, ts: 7_500, v: 1 }], // [7500, 12500) overlaps both: everything merges
+      ],
+      "complete",
+    );
     expect(sink.lastBatch).toEqual([{ session_window: { start: 0, end: 17_000 }, user: 1, n: 4, total: 4 }]);
   });
 
   it("(6) complete-mode sessions equal a reference sessionization for any order and split", async () => {
-    const events = fc.array(fc.record({ user: fc.integer({ min: 0, max: 2 }), ts: fc.integer({ min: 0, max: 60_000 }), v: fc.integer({ min: 0, max: 9 }) }), { minLength: 1, maxLength: 40 });
+    const events = fc.array(
+      fc.record({ user: fc.integer({ min: 0, max: 2 }), ts: fc.integer({ min: 0, max: 60_000 }), v: fc.integer({ min: 0, max: 9 }) }),
+      { minLength: 1, maxLength: 40 },
+    );
     await fc.assert(
       fc.asyncProperty(events, fc.array(fc.nat(), { maxLength: 8 }), async (evs, cuts) => {
         const { input, agg } = sessions(false);
@@ -61,10 +72,21 @@ describe("session windows", () => {
 
   it("append emits each session once, when the watermark passes its end, and evicts it", async () => {
     const { input, agg } = sessions(true);
-    const sink = (await runBatches(input, agg, [
-      [{ user: 1, ts: 0, v: 1 }, { user: 1, ts: 2_000, v: 2 }, { user: 2, ts: 1_000, v: 5 }],
-      [{ user: 1, ts: 30_000, v: 1 }], // watermark → 20 s: sessions ending at 7 s and 6 s are final
-    ], "append")).sink;
+    const sink = (
+      await runBatches(
+        input,
+        agg,
+        [
+          [
+            { user: 1, ts: 0, v: 1 },
+            { user: 1, ts: 2_000, v: 2 },
+            { user: 2, ts: 1_000, v: 5 },
+          ],
+          [{ user: 1, ts: 30_000, v: 1 }], // watermark → 20 s: sessions ending at 7 s and 6 s are final
+        ],
+        "append",
+      )
+    ).sink;
     expect(sink.rows).toEqual([
       { session_window: { start: 0, end: 7_000 }, user: 1, n: 2, total: 3 },
       { session_window: { start: 1_000, end: 6_000 }, user: 2, n: 1, total: 5 },
@@ -86,7 +108,12 @@ describe("session windows", () => {
 
   it("refuses update mode, as Spark does", async () => {
     const { agg } = sessions(true);
-    await expect(agg.writeStream.outputMode("update").format({ description: "x", addBatch() {} }).start()).rejects.toThrow(/session windows support append and complete/);
+    await expect(
+      agg.writeStream
+        .outputMode("update")
+        .format({ description: "x", addBatch() {} })
+        .start(),
+    ).rejects.toThrow(/session windows support append and complete/);
   });
 });
 

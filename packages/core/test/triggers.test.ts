@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStream, long, memorySink, rateSource, readStream, struct } from "../src/index.js";
+import { long, MemoryStream, memorySink, rateSource, readStream, struct } from "../src/index.js";
 import { windowedCount } from "./helpers.js";
 
 const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ value: from + i }));
@@ -38,11 +38,13 @@ describe("triggers", () => {
   it("availableNow asks for the unbounded end, so a source's own per-batch limit does not end the run early", async () => {
     const total = 7;
     const source = {
-      description: "Limited", fields: { value: long() },
+      description: "Limited",
+      fields: { value: long() },
       initialOffset: () => 0,
       latestOffset: (start: number, limit: { unbounded?: boolean }) => (limit.unbounded ? total : Math.min(total, start + 2)),
       getBatch: (start: number, end: number) => Array.from({ length: end - start }, (_, i) => ({ value: start + i })),
-      commit() {}, stop() {},
+      commit() {},
+      stop() {},
     };
     const sink = memorySink();
     const q = await readStream(source).writeStream.trigger({ availableNow: true }).format(sink).start();
@@ -92,13 +94,18 @@ describe("triggers", () => {
     expect(sink.rows.map((r) => r.value)).toEqual(Array.from({ length: 15 }, (_, i) => i));
     expect(sink.rows[10]!.timestamp).toBe(1_001_000);
     const start = { startMs: 1_000_000, rows: 3 };
-    expect(source.getBatch(start, { ...start, rows: 5 })).toEqual([{ timestamp: 1_000_300, value: 3 }, { timestamp: 1_000_400, value: 4 }]);
+    expect(source.getBatch(start, { ...start, rows: 5 })).toEqual([
+      { timestamp: 1_000_300, value: 3 },
+      { timestamp: 1_000_400, value: 4 },
+    ]);
     expect(() => rateSource({ rowsPerSecond: 0 })).toThrow(/rowsPerSecond/);
   });
 
   it("refuses unknown triggers", () => {
     const input = new MemoryStream(struct({ value: long() }));
     expect(() => readStream(input).writeStream.trigger({ every: 5 } as never)).toThrow(/Unknown trigger/);
-    expect(() => readStream(input).writeStream.trigger({ processingTime: "soon" })).toThrow(/Invalid duration "soon" for trigger processingTime/);
+    expect(() => readStream(input).writeStream.trigger({ processingTime: "soon" })).toThrow(
+      /Invalid duration "soon" for trigger processingTime/,
+    );
   });
 });

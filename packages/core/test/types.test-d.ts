@@ -1,6 +1,23 @@
 import { describe, expectTypeOf, it } from "vitest";
-import { MemoryStream, avg, col, count, double, first, int, long, max, readStream, sessionWindow, string, struct, sum, timestamp, window } from "../src/index.js";
 import type { Infer, StreamingQuery, WindowValue } from "../src/index.js";
+import {
+  avg,
+  col,
+  count,
+  double,
+  first,
+  int,
+  long,
+  MemoryStream,
+  max,
+  readStream,
+  sessionWindow,
+  string,
+  struct,
+  sum,
+  timestamp,
+  window,
+} from "../src/index.js";
 
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string().nullable() });
 const kafkaLike = new MemoryStream(struct({ value: string(), partition: int() }));
@@ -12,13 +29,19 @@ describe("row types are inferred from schemas", () => {
 
   it("parseJson: permissive rows are nullable; dropMalformed rows are exact; keep adds columns", () => {
     const permissive = readStream(kafkaLike).parseJson(schema);
-    expectTypeOf(permissive).toEqualTypeOf<import("../src/index.js").StreamFrame<{ id: number | null; ts: number | null; value: number | null; source: string | null }>>();
+    expectTypeOf(permissive).toEqualTypeOf<
+      import("../src/index.js").StreamFrame<{ id: number | null; ts: number | null; value: number | null; source: string | null }>
+    >();
     const exact = readStream(kafkaLike).parseJson(schema, { mode: "dropMalformed", keep: ["partition"] });
-    expectTypeOf(exact).toEqualTypeOf<import("../src/index.js").StreamFrame<{ partition: number; id: number; ts: number; value: number; source: string | null }>>();
+    expectTypeOf(exact).toEqualTypeOf<
+      import("../src/index.js").StreamFrame<{ partition: number; id: number; ts: number; value: number; source: string | null }>
+    >();
   });
 
   it("select narrows, withColumn extends", () => {
-    const f = readStream(new MemoryStream(schema)).withColumn("eventTime", (r) => r.value * 1000).select("id", "eventTime");
+    const f = readStream(new MemoryStream(schema))
+      .withColumn("eventTime", (r) => r.value * 1000)
+      .select("id", "eventTime");
     expectTypeOf(f).toEqualTypeOf<import("../src/index.js").StreamFrame<{ id: number; eventTime: number }>>();
     const g = readStream(new MemoryStream(schema)).withColumn("flag", col("value").gt(1));
     expectTypeOf<Parameters<Parameters<typeof g.filter>[0] & ((r: never) => unknown)>[0]>().toHaveProperty("flag");
@@ -31,7 +54,13 @@ describe("row types are inferred from schemas", () => {
       .agg(avg("value").as("avg_value"), count(), max("source"), sum("value"), first("id").as("f"));
     type Out = typeof agg extends import("../src/index.js").StreamFrame<infer R extends object> ? R : never;
     expectTypeOf<Out>().toEqualTypeOf<{
-      window: WindowValue; id: number; avg_value: number | null; count: number; "max(source)": string | null; "sum(value)": number | null; f: number | null;
+      window: WindowValue;
+      id: number;
+      avg_value: number | null;
+      count: number;
+      "max(source)": string | null;
+      "sum(value)": number | null;
+      f: number | null;
     }>();
     const sessions = readStream(new MemoryStream(schema)).groupBy(sessionWindow("ts", "5 minutes"), "source").count();
     type S = typeof sessions extends import("../src/index.js").StreamFrame<infer R extends object> ? R : never;
@@ -56,7 +85,10 @@ describe("row types are inferred from schemas", () => {
       .withWatermark("eventTime", "10 seconds")
       .groupBy(window("eventTime", "5 seconds"), "key")
       .agg(count().as("count"), sum("value").as("sum"), avg("value").as("avg_value"))
-      .writeStream.outputMode("append").trigger({ processingTime: "1 second" });
-    expectTypeOf(q.start).returns.resolves.toMatchTypeOf<StreamingQuery<{ window: WindowValue; key: number; count: number; sum: number | null; avg_value: number | null }>>();
+      .writeStream.outputMode("append")
+      .trigger({ processingTime: "1 second" });
+    expectTypeOf(q.start).returns.resolves.toMatchTypeOf<
+      StreamingQuery<{ window: WindowValue; key: number; count: number; sum: number | null; avg_value: number | null }>
+    >();
   });
 });

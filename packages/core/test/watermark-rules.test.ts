@@ -1,13 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStream, count, int, memorySink, readStream, struct, timestamp, window } from "../src/index.js";
+import { count, int, MemoryStream, memorySink, readStream, struct, timestamp, window } from "../src/index.js";
 import { runBatches } from "./helpers.js";
 
 describe("watermark rules", () => {
   it("several watermarks: the global one is their minimum by default, their maximum on request", async () => {
-    for (const [policy, expected] of [["min", 10_000], ["max", 40_000]] as const) {
+    for (const [policy, expected] of [
+      ["min", 10_000],
+      ["max", 40_000],
+    ] as const) {
       const input = new MemoryStream(struct({ a: timestamp(), b: timestamp() }));
-      const q = await readStream(input).withWatermark("a", 0).withWatermark("b", 0)
-        .writeStream.option("watermarkPolicy", policy).format(memorySink()).start();
+      const q = await readStream(input)
+        .withWatermark("a", 0)
+        .withWatermark("b", 0)
+        .writeStream.option("watermarkPolicy", policy)
+        .format(memorySink())
+        .start();
       input.addData({ a: 10_000, b: 40_000 });
       await q.processAllAvailable();
       input.addData({ a: 5_000, b: 1_000 }); // smaller event times never move a watermark back
@@ -19,9 +26,15 @@ describe("watermark rules", () => {
 
   it("the first batch runs with watermark 0 and the watermark a batch uses is the previous batch's", async () => {
     const input = new MemoryStream(struct({ ts: timestamp() }));
-    const { progress } = await runBatches(input, readStream(input).withWatermark("ts", "1 second"), [[{ ts: 5_000 }], [{ ts: 9_000 }], [{ ts: 2_000 }]]);
+    const { progress } = await runBatches(input, readStream(input).withWatermark("ts", "1 second"), [
+      [{ ts: 5_000 }],
+      [{ ts: 9_000 }],
+      [{ ts: 2_000 }],
+    ]);
     expect(progress.map((p) => p.eventTime.watermark)).toEqual([
-      "1970-01-01T00:00:00.000Z", "1970-01-01T00:00:04.000Z", "1970-01-01T00:00:08.000Z",
+      "1970-01-01T00:00:00.000Z",
+      "1970-01-01T00:00:04.000Z",
+      "1970-01-01T00:00:08.000Z",
     ]);
   });
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { window } from "../src/index.js";
 import { forEachWindowStart } from "../src/expr/window.js";
+import { window } from "../src/index.js";
 
 describe("window assignment (property 1)", () => {
   it("a timestamp falls in exactly the windows [start, end) that contain it", () => {
@@ -33,7 +33,11 @@ describe("window assignment (property 1)", () => {
 
   it("tumbling windows put each timestamp in exactly one window, half-open at the end", () => {
     const spec = window("ts", "10 seconds");
-    const starts = (t: number) => { const s: number[] = []; forEachWindowStart(spec, t, (x) => s.push(x)); return s; };
+    const starts = (t: number) => {
+      const s: number[] = [];
+      forEachWindowStart(spec, t, (x) => s.push(x));
+      return s;
+    };
     expect(starts(0)).toEqual([0]);
     expect(starts(9_999)).toEqual([0]);
     expect(starts(10_000)).toEqual([10_000]);

@@ -5,8 +5,9 @@
  *
  *   tsx bench/kafka-throughput.bench.ts [events=120000]
  */
-import { logLevel } from "kafkajs";
+
 import { avg, double, int, memorySink, readStream, string, struct, timestamp, window } from "@skp/core";
+import { logLevel } from "kafkajs";
 import { kafkaSource } from "../src/index.js";
 import { produceEvents, startBroker } from "../test/mock-broker.js";
 
@@ -19,19 +20,29 @@ const topic = `bench-${Date.now()}`;
 await broker.createTopic(topic, 3);
 const T0 = Date.parse("2025-11-06T07:00:00Z");
 console.log(`producing ${EVENTS.toLocaleString("en-US")} events...`);
-await produceEvents(broker.kafka, topic, Array.from({ length: EVENTS }, (_, i) => ({ id: i % 10, ts: new Date(T0 + i * 5).toISOString(), value: (i % 1000) / 10 })));
+await produceEvents(
+  broker.kafka,
+  topic,
+  Array.from({ length: EVENTS }, (_, i) => ({ id: i % 10, ts: new Date(T0 + i * 5).toISOString(), value: (i % 1000) / 10 })),
+);
 
 async function rawKafkajs(): Promise<number> {
   const consumer = broker.kafka.consumer({ groupId: `bench-raw-${crypto.randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0, started = 0;
+  let seen = 0,
+    started = 0;
   const done = new Promise<number>((resolve) => {
-    consumer.on(consumer.events.GROUP_JOIN, () => { started = performance.now(); });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      started = performance.now();
+    });
     void consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) { JSON.parse(m.value!.toString()); seen++; }
+        for (const m of batch.messages) {
+          JSON.parse(m.value!.toString());
+          seen++;
+        }
         if (seen >= EVENTS) resolve(performance.now() - started);
       },
     });
@@ -43,7 +54,17 @@ async function rawKafkajs(): Promise<number> {
 
 async function skp(prefetchOffsets: number, reader: "fetch" | "consumer" = "fetch"): Promise<number> {
   const sink = memorySink();
-  const q = await readStream(kafkaSource({ brokers: broker.brokers, topic, startingOffsets: "earliest", logLevel: "nothing", maxOffsetsPerTrigger: PER_BATCH, prefetchOffsets, reader }))
+  const q = await readStream(
+    kafkaSource({
+      brokers: broker.brokers,
+      topic,
+      startingOffsets: "earliest",
+      logLevel: "nothing",
+      maxOffsetsPerTrigger: PER_BATCH,
+      prefetchOffsets,
+      reader,
+    }),
+  )
     .parseJson(struct({ id: int(), ts: timestamp(), value: double(), source: string() }), { mode: "dropMalformed" })
     .withWatermark("ts", "30 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
@@ -62,25 +83,41 @@ async function skp(prefetchOffsets: number, reader: "fetch" | "consumer" = "fetc
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const raw: number[] = [], ours: number[] = [], serial: number[] = [], viaConsumer: number[] = [];
+const raw: number[] = [],
+  ours: number[] = [],
+  serial: number[] = [],
+  viaConsumer: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   raw.push(await rawKafkajs());
   ours.push(await skp(50_000));
   serial.push(await skp(0));
   viaConsumer.push(await skp(50_000, "consumer"));
-  console.log(`round ${r + 1}: kafkajs ${raw.at(-1)!.toFixed(0)} ms, skp ${ours.at(-1)!.toFixed(0)} ms, skp without prefetch ${serial.at(-1)!.toFixed(0)} ms, skp reader: consumer ${viaConsumer.at(-1)!.toFixed(0)} ms`);
+  console.log(
+    `round ${r + 1}: kafkajs ${raw.at(-1)!.toFixed(0)} ms, skp ${ours.at(-1)!.toFixed(0)} ms, skp without prefetch ${serial.at(-1)!.toFixed(0)} ms, skp reader: consumer ${viaConsumer.at(-1)!.toFixed(0)} ms`,
+  );
 }
 await broker.stop();
-const rawRate = EVENTS / (median(raw) / 1000), skpRate = EVENTS / (median(ours) / 1000);
-console.log(`\n${EVENTS.toLocaleString("en-US")} events, 3 partitions, ${PER_BATCH.toLocaleString("en-US")} offsets per batch, ${process.env.KAFKA_BROKERS ? "KAFKA_BROKERS" : "librdkafka mock cluster"}, median of ${ROUNDS}, node ${process.version}`);
+const rawRate = EVENTS / (median(raw) / 1000),
+  skpRate = EVENTS / (median(ours) / 1000);
+console.log(
+  `\n${EVENTS.toLocaleString("en-US")} events, 3 partitions, ${PER_BATCH.toLocaleString("en-US")} offsets per batch, ${process.env.KAFKA_BROKERS ? "KAFKA_BROKERS" : "librdkafka mock cluster"}, median of ${ROUNDS}, node ${process.version}`,
+);
 console.log("| pipeline | events/s | ratio |");
 console.log("|---|---:|---:|");
 console.log(`| raw kafkajs eachBatch + JSON.parse | ${Math.round(rawRate).toLocaleString("en-US")} | 1.00 |`);
 const serialRate = EVENTS / (median(serial) / 1000);
-console.log(`| skp: kafkaSource → parseJson → window → avg (prefetch off) | ${Math.round(serialRate).toLocaleString("en-US")} | ${(serialRate / rawRate).toFixed(2)} |`);
+console.log(
+  `| skp: kafkaSource → parseJson → window → avg (prefetch off) | ${Math.round(serialRate).toLocaleString("en-US")} | ${(serialRate / rawRate).toFixed(2)} |`,
+);
 const consumerRate = EVENTS / (median(viaConsumer) / 1000);
-console.log(`| skp, reader: "consumer" (kafkajs consumer decoding) | ${Math.round(consumerRate).toLocaleString("en-US")} | ${(consumerRate / rawRate).toFixed(2)} |`);
-console.log(`| skp: kafkaSource → parseJson → window → avg (default: reader "fetch", prefetch) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`);
+console.log(
+  `| skp, reader: "consumer" (kafkajs consumer decoding) | ${Math.round(consumerRate).toLocaleString("en-US")} | ${(consumerRate / rawRate).toFixed(2)} |`,
+);
+console.log(
+  `| skp: kafkaSource → parseJson → window → avg (default: reader "fetch", prefetch) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`,
+);
 const perRound = (xs: number[]) => median(xs.map((ms, i) => raw[i]! / ms)).toFixed(2);
-console.log(`\nmedian of per-round ratios (each against the raw run just before it): default ${perRound(ours)}, prefetch off ${perRound(serial)}, reader "consumer" ${perRound(viaConsumer)}`);
+console.log(
+  `\nmedian of per-round ratios (each against the raw run just before it): default ${perRound(ours)}, prefetch off ${perRound(serial)}, reader "consumer" ${perRound(viaConsumer)}`,
+);
 void logLevel;

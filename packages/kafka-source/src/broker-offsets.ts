@@ -1,7 +1,7 @@
 import type { Admin } from "kafkajs";
 import { kafkaErrors } from "./errors.js";
-import { get, set } from "./offsets.js";
 import type { KafkaOffsets } from "./offsets.js";
+import { get, set } from "./offsets.js";
 import { parseTpKey, tpKey } from "./topic-partition.js";
 
 /** Per partition (`tpKey`): `low` is the earliest offset still stored, `high` the next offset to be written. */

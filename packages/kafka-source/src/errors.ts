@@ -1,4 +1,4 @@
-import { SkpError, errorMessage } from "@skp/core";
+import { errorMessage, SkpError } from "@skp/core";
 
 /** The codes of the errors this package raises. */
 export type KafkaErrorCode =
@@ -16,14 +16,13 @@ export type KafkaErrorCode =
   | "KAFKA_UNKNOWN_TOPIC"
   | "KAFKA_UNREACHABLE";
 
-const error = (code: KafkaErrorCode, message: string, options?: { cause?: unknown }) => new SkpError<KafkaErrorCode>(code, message, options);
+const error = (code: KafkaErrorCode, message: string, options?: { cause?: unknown }) =>
+  new SkpError<KafkaErrorCode>(code, message, options);
 
 /** Errors of the Kafka source, each naming the topic, partition or option at fault and what to do. */
 export const kafkaErrors = {
-  noTopics: () =>
-    error("KAFKA_NO_TOPIC", 'kafkaSource needs a topic: pass { topic: "events" } or { topics: ["a", "b"] }.'),
-  noBrokers: () =>
-    error("KAFKA_NO_BROKERS", 'kafkaSource needs { brokers: ["host:9092"] } or an existing KafkaJS-compatible { client }.'),
+  noTopics: () => error("KAFKA_NO_TOPIC", 'kafkaSource needs a topic: pass { topic: "events" } or { topics: ["a", "b"] }.'),
+  noBrokers: () => error("KAFKA_NO_BROKERS", 'kafkaSource needs { brokers: ["host:9092"] } or an existing KafkaJS-compatible { client }.'),
   unreachable: (brokers: string, cause: unknown) =>
     error(
       "KAFKA_UNREACHABLE",
@@ -78,9 +77,13 @@ export const kafkaErrors = {
     ),
   /** A read in flight when the source stops (e.g. a prefetch) ends with this instead of waiting for its stall timeout. */
   stopped: () => error("KAFKA_STOPPED", "the Kafka source was stopped"),
-  notOpen: () => error("KAFKA_NOT_OPEN", "the Kafka source is not open: a query opens it when it starts (call open() first when driving it by hand)."),
+  notOpen: () =>
+    error("KAFKA_NOT_OPEN", "the Kafka source is not open: a query opens it when it starts (call open() first when driving it by hand)."),
   groupJoinTimeout: (groupId: string, ms: number) =>
-    error("KAFKA_GROUP_JOIN_TIMEOUT", `Could not join consumer group "${groupId}" within ${ms / 1000} s. Is the group coordinator reachable, and are other members stuck?`),
+    error(
+      "KAFKA_GROUP_JOIN_TIMEOUT",
+      `Could not join consumer group "${groupId}" within ${ms / 1000} s. Is the group coordinator reachable, and are other members stuck?`,
+    ),
   modeChanged: (withGroup: boolean) =>
     error(
       "KAFKA_CHECKPOINT_MODE",

@@ -1,8 +1,8 @@
-import { tpKey, tpKeyOf } from "./topic-partition.js";
 import type { Admin, Consumer, Kafka, PartitionAssigner } from "kafkajs";
-import { decodeClaim } from "./claims.js";
 import type { ClaimMetadata } from "./claims.js";
+import { decodeClaim } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
+import { tpKey, tpKeyOf } from "./topic-partition.js";
 
 const JOIN_TIMEOUT_MS = 60_000;
 const FIRST_JOIN_RETRY_MS = 20_000;
@@ -59,18 +59,30 @@ export class GroupMember {
     if (this.stopping) return;
     const { sessionTimeoutMs: sessionTimeout, partitionAssigners } = this.config;
     const consumer = this.kafka.consumer({
-      groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100,
-      sessionTimeout, heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(sessionTimeout / 5))),
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout,
+      heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(sessionTimeout / 5))),
       ...(partitionAssigners ? { partitionAssigners } : {}),
     });
     this.consumer = consumer;
-    const unstable = () => { this.stable = false; this.epoch++; };
-    consumer.on(consumer.events.REQUEST, (e) => { if (e.payload.apiName === "JoinGroup") unstable(); });
+    const unstable = () => {
+      this.stable = false;
+      this.epoch++;
+    };
+    consumer.on(consumer.events.REQUEST, (e) => {
+      if (e.payload.apiName === "JoinGroup") unstable();
+    });
     for (const event of [consumer.events.REBALANCING, consumer.events.STOP, consumer.events.DISCONNECT]) consumer.on(event, unstable);
     const replace = () => {
       if (this.stopping || this.consumer !== consumer) return;
       this.consumer = undefined;
-      void consumer.disconnect().catch(() => {}).then(() => this.connect()).catch(() => {});
+      void consumer
+        .disconnect()
+        .catch(() => {})
+        .then(() => this.connect())
+        .catch(() => {});
     };
     consumer.on(consumer.events.CRASH, (e) => {
       unstable();
@@ -79,7 +91,9 @@ export class GroupMember {
     });
     // A first join that never completes (seen with the mock cluster) is retried with a fresh consumer.
     let joinedOnce = false;
-    const watchdog = setTimeout(() => { if (!joinedOnce) replace(); }, FIRST_JOIN_RETRY_MS);
+    const watchdog = setTimeout(() => {
+      if (!joinedOnce) replace();
+    }, FIRST_JOIN_RETRY_MS);
     watchdog.unref();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       joinedOnce = true;
@@ -94,7 +108,9 @@ export class GroupMember {
       // Never consume (the range reader does): pause whatever was assigned.
       try {
         consumer.pause(this.topics.map((topic) => ({ topic })));
-      } catch { /* not initialized yet; the eachBatch below pauses anything fetched */ }
+      } catch {
+        /* not initialized yet; the eachBatch below pauses anything fetched */
+      }
       this.epoch++;
       this.stable = true;
       this.joined?.();
@@ -103,7 +119,10 @@ export class GroupMember {
     for (const topic of this.topics) await consumer.subscribe({ topic });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch, pause }) => { void batch; pause(); },
+      eachBatch: async ({ batch, pause }) => {
+        void batch;
+        pause();
+      },
     });
   }
 
@@ -140,11 +159,17 @@ export class GroupMember {
     if (claims.length === 0) return true;
     if (!this.stable || this.epoch !== epoch || !claims.every((c) => this.owns(c.topic, c.partition))) return false;
     try {
-      await this.consumer!.commitOffsets(claims.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset), metadata: c.metadata })));
+      await this.consumer!.commitOffsets(
+        claims.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset), metadata: c.metadata })),
+      );
     } catch {
       return false;
     }
-    if (this.epoch !== epoch) throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => tpKeyOf(c)));
+    if (this.epoch !== epoch)
+      throw kafkaErrors.uncertainClaim(
+        this.groupId,
+        claims.map((c) => tpKeyOf(c)),
+      );
     // kafkajs resolves a commit without sending it when its consumer is between runs (e.g. restarting
     // after a crash): only what the group now holds counts.
     const now = await this.committed(this.admin());
@@ -154,7 +179,10 @@ export class GroupMember {
     }).length;
     if (landed === claims.length) return true;
     if (landed === 0 && this.epoch === epoch) return false;
-    throw kafkaErrors.uncertainClaim(this.groupId, claims.map((c) => tpKeyOf(c)));
+    throw kafkaErrors.uncertainClaim(
+      this.groupId,
+      claims.map((c) => tpKeyOf(c)),
+    );
   }
 
   async stop(): Promise<void> {

@@ -1,16 +1,15 @@
-import { parseTpKey, tpKey, tpKeyOf } from "./topic-partition.js";
-import type { Admin } from "kafkajs";
 import type { ReadLimit } from "@skp/core";
+import type { Admin } from "kafkajs";
+import type { BrokerOffsets, Watermarks } from "./broker-offsets.js";
 import { claimState, encodeClaim, newClaimId, nextClaim } from "./claims.js";
 import { kafkaErrors } from "./errors.js";
 import type { Committed } from "./group-member.js";
-import { batchLimit, capOffsets, forEachPartition, get, limitOffsets, rangeEnds, set } from "./offsets.js";
-import type { KafkaOffsets, PartitionRange } from "./offsets.js";
-import type { BrokerOffsets, Watermarks } from "./broker-offsets.js";
-import { emptyGroupOffsets, isGroupOffsets } from "./group-offsets.js";
 import type { GroupOffsets } from "./group-offsets.js";
+import { emptyGroupOffsets, isGroupOffsets } from "./group-offsets.js";
+import type { KafkaOffsets, PartitionRange } from "./offsets.js";
+import { batchLimit, capOffsets, forEachPartition, get, limitOffsets, rangeEnds, set } from "./offsets.js";
 import type { BatchPlanner } from "./planner.js";
-
+import { parseTpKey, tpKey, tpKeyOf } from "./topic-partition.js";
 
 /** What the planner needs of the group membership (GroupMember; a fake in tests). */
 export interface Membership {
@@ -74,7 +73,8 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
     const { member, initial, failOnDataLoss } = this.config;
     if (!member.stable) return start;
     const committed = await member.committed(this.config.admin());
-    const starts: KafkaOffsets = {}, highs: KafkaOffsets = {};
+    const starts: KafkaOffsets = {},
+      highs: KafkaOffsets = {};
     const prior = new Map<string, string | null>();
     // Partitions the group never committed: claimed even with nothing to read, so that where they
     // start ("latest" moves!) is pinned by the first batch.
@@ -111,10 +111,12 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
     const { member } = this.config;
     const epoch = member.epoch;
     const committed = await member.committed(this.config.admin());
-    const landed: PartitionRange[] = [], toClaim: { range: PartitionRange; metadata: string }[] = [];
+    const landed: PartitionRange[] = [],
+      toClaim: { range: PartitionRange; metadata: string }[] = [];
     for (const topic of Object.keys(end.from)) {
       for (const [p, [from, prior]] of Object.entries(end.from[topic]!)) {
-        const partition = Number(p), key = tpKey(topic, partition);
+        const partition = Number(p),
+          key = tpKey(topic, partition);
         const range = { topic, partition, from, until: end.group[topic]![partition]! };
         const now = committed.get(key);
         const state = claimState(end.claim, prior, now?.claim);
@@ -131,7 +133,10 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
         toClaim.push({ range, metadata: encodeClaim(nextClaim(end.claim, now?.claim, continuing)) });
       }
     }
-    const ok = await member.claim(toClaim.map(({ range, metadata }) => ({ topic: range.topic, partition: range.partition, offset: range.until, metadata })), epoch);
+    const ok = await member.claim(
+      toClaim.map(({ range, metadata }) => ({ topic: range.topic, partition: range.partition, offset: range.until, metadata })),
+      epoch,
+    );
     if (ok) landed.push(...toClaim.map((c) => c.range));
     else this.claimsRefused += toClaim.length;
     for (const r of landed) this.lastOwn.set(tpKeyOf(r), { id: end.claim, epoch });

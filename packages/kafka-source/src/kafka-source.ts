@@ -1,22 +1,22 @@
-import type { Admin } from "kafkajs";
-import { SkpError, any, binary, int, long, string, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
+import { any, binary, int, long, SkpError, string, timestamp } from "@skp/core";
+import type { Admin } from "kafkajs";
 import { BrokerOffsets } from "./broker-offsets.js";
 import { kafkaErrors } from "./errors.js";
 import { FetchReader } from "./fetch/fetch-reader.js";
-import { kafkajsInternals } from "./fetch/kafkajs-internals.js";
 import type { KafkajsInternals } from "./fetch/kafkajs-internals.js";
-import type { GroupOffsets } from "./group-offsets.js";
+import { kafkajsInternals } from "./fetch/kafkajs-internals.js";
 import { GroupMember } from "./group-member.js";
+import type { GroupOffsets } from "./group-offsets.js";
 import { GroupPlanner } from "./group-planner.js";
 import type { KafkaRow, OffsetReader } from "./kafka-row.js";
-import { forEachPartition, get, limitOffsets, ranges } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
-import { resolveOptions } from "./options.js";
+import { forEachPartition, get, limitOffsets, ranges } from "./offsets.js";
 import type { KafkaSourceOptions, ResolvedOptions } from "./options.js";
-import { startingOffsetOf } from "./planner.js";
+import { resolveOptions } from "./options.js";
 import type { BatchPlanner } from "./planner.js";
-import { Prefetcher, concatRanges } from "./prefetch.js";
+import { startingOffsetOf } from "./planner.js";
+import { concatRanges, Prefetcher } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
 import { StaticPlanner } from "./static-planner.js";
 import { tpKey } from "./topic-partition.js";
@@ -57,8 +57,13 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
   readonly description: string;
   readonly identity: string;
   readonly fields = {
-    key: binary().nullable(), value: binary().nullable(), topic: string(), partition: int(),
-    offset: long(), timestamp: timestamp(), headers: any(),
+    key: binary().nullable(),
+    value: binary().nullable(),
+    topic: string(),
+    partition: int(),
+    offset: long(),
+    timestamp: timestamp(),
+    headers: any(),
   };
 
   private readonly internals: KafkajsInternals | undefined;
@@ -75,7 +80,12 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     this.description = `KafkaSource[${topics.join(",")}]`;
     this.identity = `KafkaSource[${[...topics].sort().join(",")}]`;
     this.internals = reader === "consumer" ? undefined : kafkajsInternals(kafka);
-    if (reader === "fetch" && !this.internals) throw kafkaErrors.badOption("reader", "fetch", '"consumer": this client is not kafkajs, so records are read through its consumer API');
+    if (reader === "fetch" && !this.internals)
+      throw kafkaErrors.badOption(
+        "reader",
+        "fetch",
+        '"consumer": this client is not kafkajs, so records are read through its consumer API',
+      );
   }
 
   async open(): Promise<void> {
@@ -118,7 +128,9 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
       const { ends } = plan;
       const earliest = (t: string, p: number) => offsets.earliest(t, p);
       const next = limitOffsets(ends, offsets.knownHighs(), Math.min(prefetchOffsets, maxOffsetsPerTrigger ?? Infinity), earliest);
-      this.prefetcher.prefetch(ranges(ends, next, earliest).filter((r) => r.until > r.from && get(ends, r.topic, r.partition) !== undefined));
+      this.prefetcher.prefetch(
+        ranges(ends, next, earliest).filter((r) => r.until > r.from && get(ends, r.topic, r.partition) !== undefined),
+      );
     }
     return rows;
   }
@@ -154,12 +166,24 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
         ? new FetchReader(this.internals, o.topics, o.fetchTimeoutMs)
         : new RangeReader(o.kafka, o.topics, `skp-reader-${crypto.randomUUID()}`, o.fetchTimeoutMs);
       const theReader = reader;
-      const offsets = new BrokerOffsets(() => theAdmin, o.topics, () => theReader.highWatermarks);
+      const offsets = new BrokerOffsets(
+        () => theAdmin,
+        o.topics,
+        () => theReader.highWatermarks,
+      );
       await offsets.refresh();
       const startOf = startingOffsetOf(o.startingOffsets);
       const common = { maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, failOnDataLoss: o.failOnDataLoss };
-      member = o.groupId === undefined ? undefined
-        : new GroupMember(o.kafka, o.topics, o.groupId, { sessionTimeoutMs: o.sessionTimeoutMs, partitionAssigners: o.partitionAssigners }, () => theAdmin);
+      member =
+        o.groupId === undefined
+          ? undefined
+          : new GroupMember(
+              o.kafka,
+              o.topics,
+              o.groupId,
+              { sessionTimeoutMs: o.sessionTimeoutMs, partitionAssigners: o.partitionAssigners },
+              () => theAdmin,
+            );
       const planner: BatchPlanner<any> = member
         ? new GroupPlanner({ member, offsets, admin: () => theAdmin, initial: startOf, ...common })
         : new StaticPlanner({ offsets, startingOffsets: o.startingOffsets, startOf, ...common });
@@ -186,7 +210,9 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
   }
 
   private reportLag(end: KafkaOffsets, highs: KafkaOffsets, owned: number): void {
-    let behind = 0, worst = 0, n = 0;
+    let behind = 0,
+      worst = 0,
+      n = 0;
     forEachPartition(end, (topic, partition, offset) => {
       const lag = Math.max(0, (get(highs, topic, partition) ?? offset) - offset);
       behind += lag;

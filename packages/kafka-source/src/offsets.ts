@@ -22,7 +22,10 @@ export function batchLimit(limit: ReadLimit, maxOffsetsPerTrigger: number | unde
 export function forEachPartition(offsets: KafkaOffsets, fn: (topic: string, partition: number, offset: number) => void): void {
   for (const topic of Object.keys(offsets).sort()) {
     const parts = offsets[topic]!;
-    for (const p of Object.keys(parts).map(Number).sort((a, b) => a - b)) fn(topic, p, parts[p]!);
+    for (const p of Object.keys(parts)
+      .map(Number)
+      .sort((a, b) => a - b))
+      fn(topic, p, parts[p]!);
   }
 }
 
@@ -48,7 +51,12 @@ export function ranges(start: KafkaOffsets, end: KafkaOffsets, fallback: (topic:
  * Spark's `maxOffsetsPerTrigger`: when the backlog exceeds `max`, each partition advances in
  * proportion to its own backlog, and at least one offset overall, so the query always makes progress.
  */
-export function limitOffsets(start: KafkaOffsets, latest: KafkaOffsets, max: number | undefined, fallback: (t: string, p: number) => number): KafkaOffsets {
+export function limitOffsets(
+  start: KafkaOffsets,
+  latest: KafkaOffsets,
+  max: number | undefined,
+  fallback: (t: string, p: number) => number,
+): KafkaOffsets {
   if (max === undefined) return latest;
   const lags: { topic: string; partition: number; from: number; lag: number }[] = [];
   let total = 0;
@@ -74,7 +82,12 @@ export function limitOffsets(start: KafkaOffsets, latest: KafkaOffsets, max: num
 }
 
 /** Per partition, the smaller of two offset maps (for availableNow's `upTo`); partitions unknown to `cap` stay at `start`. */
-export function capOffsets(end: KafkaOffsets, cap: KafkaOffsets | undefined, start: KafkaOffsets, fallback: (t: string, p: number) => number): KafkaOffsets {
+export function capOffsets(
+  end: KafkaOffsets,
+  cap: KafkaOffsets | undefined,
+  start: KafkaOffsets,
+  fallback: (t: string, p: number) => number,
+): KafkaOffsets {
   if (!cap) return end;
   const out: KafkaOffsets = {};
   forEachPartition(end, (topic, partition, offset) => {

@@ -1,5 +1,5 @@
-import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import type { KafkaConfig, PartitionAssigner } from "kafkajs";
+import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { kafkaErrors } from "./errors.js";
 import type { KafkaOffsets } from "./offsets.js";
 
@@ -56,7 +56,13 @@ export interface KafkaSourceOptions {
   logLevel?: "nothing" | "error" | "warn" | "info" | "debug";
 }
 
-const LOG_LEVELS = { nothing: kafkaLogLevel.NOTHING, error: kafkaLogLevel.ERROR, warn: kafkaLogLevel.WARN, info: kafkaLogLevel.INFO, debug: kafkaLogLevel.DEBUG };
+const LOG_LEVELS = {
+  nothing: kafkaLogLevel.NOTHING,
+  error: kafkaLogLevel.ERROR,
+  warn: kafkaLogLevel.WARN,
+  info: kafkaLogLevel.INFO,
+  debug: kafkaLogLevel.DEBUG,
+};
 
 /** The options after validation and defaults: what the source runs with. */
 export interface ResolvedOptions {
@@ -81,14 +87,28 @@ export function resolveOptions(options: KafkaSourceOptions): ResolvedOptions {
   const topics = [...(options.topics ?? []), ...(options.topic ? [options.topic] : [])];
   if (topics.length === 0) throw kafkaErrors.noTopics();
   if (!options.client && !options.brokers?.length) throw kafkaErrors.noBrokers();
-  const { startingOffsets = "latest", maxOffsetsPerTrigger, failOnDataLoss = true, groupId, retries = 5, fetchTimeoutMs = 30_000, prefetchOffsets = 50_000, sessionTimeoutMs = 30_000 } = options;
+  const {
+    startingOffsets = "latest",
+    maxOffsetsPerTrigger,
+    failOnDataLoss = true,
+    groupId,
+    retries = 5,
+    fetchTimeoutMs = 30_000,
+    prefetchOffsets = 50_000,
+    sessionTimeoutMs = 30_000,
+  } = options;
   if (maxOffsetsPerTrigger !== undefined && !(Number.isInteger(maxOffsetsPerTrigger) && maxOffsetsPerTrigger > 0)) {
     throw kafkaErrors.badOption("maxOffsetsPerTrigger", maxOffsetsPerTrigger, "a positive integer");
   }
-  if (typeof startingOffsets !== "string" ? typeof startingOffsets !== "object" || startingOffsets === null : !["earliest", "latest"].includes(startingOffsets)) {
+  if (
+    typeof startingOffsets !== "string"
+      ? typeof startingOffsets !== "object" || startingOffsets === null
+      : !["earliest", "latest"].includes(startingOffsets)
+  ) {
     throw kafkaErrors.badStartingOffsets(startingOffsets);
   }
-  if (options.reader !== undefined && options.reader !== "fetch" && options.reader !== "consumer") throw kafkaErrors.badOption("reader", options.reader, '"fetch" or "consumer"');
+  if (options.reader !== undefined && options.reader !== "fetch" && options.reader !== "consumer")
+    throw kafkaErrors.badOption("reader", options.reader, '"fetch" or "consumer"');
   const config: KafkaConfig = {
     clientId: options.clientId ?? "skp",
     brokers: options.brokers ?? [],
@@ -96,8 +116,18 @@ export function resolveOptions(options: KafkaSourceOptions): ResolvedOptions {
     retry: { retries, initialRetryTime: 300 },
   };
   return {
-    topics, kafka: options.client ?? new Kafka(config), where: options.brokers?.join(",") ?? "the given client",
-    startingOffsets, maxOffsetsPerTrigger, failOnDataLoss, groupId, retries, fetchTimeoutMs, prefetchOffsets, sessionTimeoutMs,
-    partitionAssigners: options.partitionAssigners, reader: options.reader,
+    topics,
+    kafka: options.client ?? new Kafka(config),
+    where: options.brokers?.join(",") ?? "the given client",
+    startingOffsets,
+    maxOffsetsPerTrigger,
+    failOnDataLoss,
+    groupId,
+    retries,
+    fetchTimeoutMs,
+    prefetchOffsets,
+    sessionTimeoutMs,
+    partitionAssigners: options.partitionAssigners,
+    reader: options.reader,
   };
 }

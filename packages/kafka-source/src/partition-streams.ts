@@ -1,8 +1,8 @@
-import { tpKey, tpKeyOf } from "./topic-partition.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { kafkaErrors } from "./errors.js";
-import type { PartitionRange } from "./offsets.js";
 import type { KafkaRow } from "./kafka-row.js";
+import type { PartitionRange } from "./offsets.js";
+import { tpKey, tpKeyOf } from "./topic-partition.js";
 
 /** One partition's position: rows fetched and not yet handed out, and where fetching continues. */
 export interface PartitionStream {
@@ -65,7 +65,8 @@ export class PartitionStreams<S extends PartitionStream> {
 
 /** How many of `rows` (sorted by offset) have an offset below `until`; the first `from` are known to. */
 export function countBelow(rows: readonly KafkaRow[], until: number, from = 0): number {
-  let lo = from, hi = rows.length;
+  let lo = from,
+    hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (rows[mid]!.offset < until) lo = mid + 1;
@@ -87,7 +88,10 @@ export class StallClock {
   /** Milliseconds left after looking at the streams' progress; throws once none are. */
   check(streams: readonly PartitionStream[], cause?: unknown): number {
     const mark = streams.reduce((n, s) => n + s.cursor, 0);
-    if (mark !== this.mark) { this.mark = mark; this.since = Date.now(); }
+    if (mark !== this.mark) {
+      this.mark = mark;
+      this.since = Date.now();
+    }
     const left = this.remaining();
     if (left <= 0) {
       const s = streams.find((x) => x.cursor < x.until)!;
@@ -109,7 +113,9 @@ export class Alarm {
   /** Sleeps `ms`, or until `wake()`. */
   async sleep(ms: number): Promise<void> {
     const controller = (this.controller = new AbortController());
-    await delay(ms, undefined, { signal: controller.signal }).catch(() => { /* woken */ });
+    await delay(ms, undefined, { signal: controller.signal }).catch(() => {
+      /* woken */
+    });
     if (this.controller === controller) this.controller = undefined;
   }
 

@@ -1,7 +1,7 @@
 import type { ReadLimit } from "@skp/core";
 import type { Watermarks } from "./broker-offsets.js";
-import { get } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
+import { get } from "./offsets.js";
 import { tpKey } from "./topic-partition.js";
 
 /**

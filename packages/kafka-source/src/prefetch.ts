@@ -1,7 +1,7 @@
-import { tpKeyOf } from "./topic-partition.js";
+import type { KafkaRow } from "./kafka-row.js";
 import type { PartitionRange } from "./offsets.js";
 import { countBelow } from "./partition-streams.js";
-import type { KafkaRow } from "./kafka-row.js";
+import { tpKeyOf } from "./topic-partition.js";
 
 /** Reads ranges; returns each range's rows in offset order, one array per range, in range order. */
 export type ReadRanges = (ranges: readonly PartitionRange[]) => Promise<KafkaRow[][]>;
@@ -49,7 +49,9 @@ export class Prefetcher {
     });
     if (rest.length === 0) return out;
     const more = await this.read(rest);
-    more.forEach((rows, k) => { out[restOf[k]!] = out[restOf[k]!]!.concat(rows); });
+    more.forEach((rows, k) => {
+      out[restOf[k]!] = out[restOf[k]!]!.concat(rows);
+    });
     return out;
   }
 }

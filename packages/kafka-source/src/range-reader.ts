@@ -1,10 +1,10 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
 import { kafkaErrors } from "./errors.js";
-import type { PartitionRange } from "./offsets.js";
-import { NO_HEADERS } from "./kafka-row.js";
 import type { KafkaRow, OffsetReader } from "./kafka-row.js";
-import { Alarm, PartitionStreams, StallClock } from "./partition-streams.js";
+import { NO_HEADERS } from "./kafka-row.js";
+import type { PartitionRange } from "./offsets.js";
 import type { PartitionStream } from "./partition-streams.js";
+import { Alarm, PartitionStreams, StallClock } from "./partition-streams.js";
 
 interface Stream extends PartitionStream {
   paused: boolean;
@@ -19,7 +19,15 @@ interface Stream extends PartitionStream {
  */
 export class RangeReader implements OffsetReader {
   private consumer: Consumer | undefined;
-  private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, paused: true }));
+  private readonly streams = new PartitionStreams<Stream>((r) => ({
+    topic: r.topic,
+    partition: r.partition,
+    cursor: r.from,
+    rows: [],
+    head: 0,
+    until: r.until,
+    paused: true,
+  }));
   /**
    * Always empty: kafkajs' batches carry the high watermark but not the last stable offset, and a
    * batch planned up to a high watermark past an open transaction would wait on it (read committed).
@@ -39,7 +47,14 @@ export class RangeReader implements OffsetReader {
 
   async start(): Promise<void> {
     // Short fetch waits: a long-poll on paused partitions would delay every read and the final disconnect.
-    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 20, maxBytesPerPartition: 8 << 20, maxBytes: 64 << 20, retry: { retries: 8 } });
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 20,
+      maxBytesPerPartition: 8 << 20,
+      maxBytes: 64 << 20,
+      retry: { retries: 8 },
+    });
     this.consumer = consumer;
     await consumer.connect();
     for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: true });
@@ -54,7 +69,9 @@ export class RangeReader implements OffsetReader {
 
   /** Each range's rows in offset order, one array per range, in range order. */
   async read(ranges: readonly PartitionRange[]): Promise<KafkaRow[][]> {
-    const streams = this.streams.position(ranges, (s) => this.consumer!.seek({ topic: s.topic, partition: s.partition, offset: String(s.cursor) }));
+    const streams = this.streams.position(ranges, (s) =>
+      this.consumer!.seek({ topic: s.topic, partition: s.partition, offset: String(s.cursor) }),
+    );
     for (const s of streams) if (s.paused && s.cursor < s.until) this.setPaused(s, false);
     this.waiting = streams;
     const clock = new StallClock(this.stallTimeoutMs);
@@ -102,7 +119,15 @@ export class RangeReader implements OffsetReader {
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       if (offset < s.cursor) continue;
-      s.rows.push({ key: m.key ?? null, value: m.value ?? null, topic: batch.topic, partition: batch.partition, offset, timestamp: Number(m.timestamp), headers: decodeHeaders(m.headers) });
+      s.rows.push({
+        key: m.key ?? null,
+        value: m.value ?? null,
+        topic: batch.topic,
+        partition: batch.partition,
+        offset,
+        timestamp: Number(m.timestamp),
+        headers: decodeHeaders(m.headers),
+      });
       s.cursor = offset + 1;
     }
     // Offsets may have gaps (compaction, transaction markers): a fetch that started at or before our

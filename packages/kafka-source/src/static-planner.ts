@@ -1,10 +1,10 @@
 import type { ReadLimit } from "@skp/core";
-import { asOffsets } from "./broker-offsets.js";
 import type { BrokerOffsets, Watermarks } from "./broker-offsets.js";
+import { asOffsets } from "./broker-offsets.js";
 import { kafkaErrors } from "./errors.js";
 import { isGroupOffsets } from "./group-offsets.js";
-import { batchLimit, capOffsets, carryOver, forEachPartition, get, limitOffsets, ranges, set } from "./offsets.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
+import { batchLimit, capOffsets, carryOver, forEachPartition, get, limitOffsets, ranges, set } from "./offsets.js";
 import type { BatchPlanner } from "./planner.js";
 import { tpKey } from "./topic-partition.js";
 

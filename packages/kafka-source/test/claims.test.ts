@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_HANDOFFS, claimState, decodeClaim, encodeClaim, nextClaim } from "../src/claims.js";
 import type { ClaimMetadata } from "../src/claims.js";
+import { claimState, decodeClaim, encodeClaim, MAX_HANDOFFS, nextClaim } from "../src/claims.js";
 
 describe("claim metadata", () => {
   it("round-trips, and ignores metadata skp did not write", () => {
@@ -26,22 +26,27 @@ describe("claim metadata", () => {
     // One partition's history: a prior claim (ours, someone else's, or none), our claim X that landed or
     // not, then tenures of other owners. Every tenure after ours starts with a rebalance, so its first
     // claim records a handoff; claims within a tenure do not.
-    fc.assert(fc.property(
-      fc.constantFrom("ours", "other", "none"), fc.boolean(), fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 40 }),
-      (priorKind, landed, tenures) => {
-        let n = 0;
-        const id = () => `c${n++}`;
-        let current: ClaimMetadata | undefined = priorKind === "none" ? undefined : { id: id(), handoffs: [] };
-        const prior = current?.id ?? null;
-        const ours = id();
-        if (landed) current = nextClaim(ours, current, priorKind === "ours");
-        for (const claims of tenures) {
-          for (let k = 0; k < claims; k++) current = nextClaim(id(), current, k > 0);
-        }
-        const state = claimState(ours, prior, current);
-        if (tenures.length < MAX_HANDOFFS) expect(state).toBe(landed ? "landed" : "not landed");
-        else expect(state).toBeOneOf([landed ? "landed" : "not landed", "unknown"]);
-      },
-    ), { numRuns: 3_000 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom("ours", "other", "none"),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 40 }),
+        (priorKind, landed, tenures) => {
+          let n = 0;
+          const id = () => `c${n++}`;
+          let current: ClaimMetadata | undefined = priorKind === "none" ? undefined : { id: id(), handoffs: [] };
+          const prior = current?.id ?? null;
+          const ours = id();
+          if (landed) current = nextClaim(ours, current, priorKind === "ours");
+          for (const claims of tenures) {
+            for (let k = 0; k < claims; k++) current = nextClaim(id(), current, k > 0);
+          }
+          const state = claimState(ours, prior, current);
+          if (tenures.length < MAX_HANDOFFS) expect(state).toBe(landed ? "landed" : "not landed");
+          else expect(state).toBeOneOf([landed ? "landed" : "not landed", "unknown"]);
+        },
+      ),
+      { numRuns: 3_000 },
+    );
   });
 });

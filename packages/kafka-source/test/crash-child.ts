@@ -14,7 +14,9 @@ const [workDir, brokers, topic] = process.argv.slice(2);
 if (!workDir || !brokers || !topic) throw new Error("usage: crash-child.ts <workDir> <brokers> <topic>");
 
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
-const query = await readStream(kafkaSource({ brokers: brokers.split(","), topic, startingOffsets: "earliest", maxOffsetsPerTrigger: 60, logLevel: "nothing" }))
+const query = await readStream(
+  kafkaSource({ brokers: brokers.split(","), topic, startingOffsets: "earliest", maxOffsetsPerTrigger: 60, logLevel: "nothing" }),
+)
   .parseJson(schema, { mode: "dropMalformed" })
   .withWatermark("ts", "2 seconds")
   .groupBy(window("ts", "1 second"), "id")

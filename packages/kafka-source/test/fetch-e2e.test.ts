@@ -1,14 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompressionTypes } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OffsetReader } from "../src/kafka-row.js";
+import type { Broker } from "./mock-broker.js";
 import { startBroker } from "./mock-broker.js";
 import { bothReaders, values } from "./readers.js";
-import type { Broker } from "./mock-broker.js";
 
 let broker: Broker;
-beforeAll(async () => { broker = await startBroker(); }, 60_000);
-afterAll(async () => { await broker.stop(); });
-
+beforeAll(async () => {
+  broker = await startBroker();
+}, 60_000);
+afterAll(async () => {
+  await broker.stop();
+});
 
 async function readAll(make: (topic: string) => OffsetReader, topic: string, until: number) {
   const reader = make(topic);
@@ -32,7 +35,11 @@ describe.each(bothReaders(() => broker.kafka))("reader %s, end to end with kafka
     await producer.connect();
     const sent = Array.from({ length: 300 }, (_, i) => `message ${i} ${"é".repeat(i % 7)}`);
     for (let i = 0; i < sent.length; i += 100) {
-      await producer.send({ topic, compression: CompressionTypes.GZIP, messages: sent.slice(i, i + 100).map((value) => ({ value, partition: 0 })) });
+      await producer.send({
+        topic,
+        compression: CompressionTypes.GZIP,
+        messages: sent.slice(i, i + 100).map((value) => ({ value, partition: 0 })),
+      });
     }
     await producer.disconnect();
     expect(await readAll(make, topic, 300)).toEqual(sent);

@@ -1,25 +1,51 @@
+import { Kafka } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { FetchReader } from "../src/fetch/fetch-reader.js";
-import { Kafka } from "kafkajs";
-import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
 import type { KafkajsInternals, ProtocolRequest } from "../src/fetch/kafkajs-internals.js";
+import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
 import { encodeBatch } from "./kafkajs-encoders.js";
 
 /** A partition's log as encoded record batches (one record each), by base offset. */
 type Log = { base: number; bytes: Buffer }[];
 
 /** A Fetch v11 response as a broker writes it: per partition, whole batches up to its byte limit, the last one cut there. */
-function fetchResponse(topic: string, parts: { partition: number; high: number; stable?: number; error?: number; records: Buffer }[]): Buffer {
+function fetchResponse(
+  topic: string,
+  parts: { partition: number; high: number; stable?: number; error?: number; records: Buffer }[],
+): Buffer {
   const chunks: Buffer[] = [];
-  const i16 = (v: number) => { const b = Buffer.alloc(2); b.writeInt16BE(v); chunks.push(b); };
-  const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32BE(v); chunks.push(b); };
-  const i64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(v)); chunks.push(b); };
-  i32(0); i16(0); i32(0); // throttle, error, session
-  i32(1); i16(Buffer.byteLength(topic)); chunks.push(Buffer.from(topic));
+  const i16 = (v: number) => {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(v);
+    chunks.push(b);
+  };
+  const i32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v);
+    chunks.push(b);
+  };
+  const i64 = (v: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt(v));
+    chunks.push(b);
+  };
+  i32(0);
+  i16(0);
+  i32(0); // throttle, error, session
+  i32(1);
+  i16(Buffer.byteLength(topic));
+  chunks.push(Buffer.from(topic));
   i32(parts.length);
   for (const p of parts) {
-    i32(p.partition); i16(p.error ?? 0); i64(p.high); i64(p.stable ?? p.high); i64(0); i32(0); i32(-1);
-    i32(p.records.length); chunks.push(p.records);
+    i32(p.partition);
+    i16(p.error ?? 0);
+    i64(p.high);
+    i64(p.stable ?? p.high);
+    i64(0);
+    i32(0);
+    i32(-1);
+    i32(p.records.length);
+    chunks.push(p.records);
   }
   return Buffer.concat(chunks);
 }
@@ -33,7 +59,9 @@ function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], s
     }),
     connectionPool: {
       async send({ request, response }: ProtocolRequest) {
-        const args = (await request.encode()) as { topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[] };
+        const args = (await request.encode()) as {
+          topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+        };
         const parts = args.topics[0]!.partitions.map(({ partition, fetchOffset, maxBytes }) => {
           asked.push(maxBytes);
           const log = logs.get(partition)!;
@@ -47,7 +75,10 @@ function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], s
     disconnect: async () => {},
   };
   const cluster = {
-    connect: async () => {}, disconnect: async () => {}, addMultipleTargetTopics: async () => {}, refreshMetadata: async () => {},
+    connect: async () => {},
+    disconnect: async () => {},
+    addMultipleTargetTopics: async () => {},
+    refreshMetadata: async () => {},
     findLeaderForPartitions: (_: string, partitions: number[]) => ({ "1": partitions }),
     findBroker: async () => broker,
   };
@@ -57,7 +88,16 @@ function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], s
 }
 
 async function log(values: string[]): Promise<Log> {
-  return Promise.all(values.map(async (v, base) => ({ base, bytes: await encodeBatch({ baseOffset: base, firstTimestamp: 0, records: [{ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from(v) }] }) })));
+  return Promise.all(
+    values.map(async (v, base) => ({
+      base,
+      bytes: await encodeBatch({
+        baseOffset: base,
+        firstTimestamp: 0,
+        records: [{ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from(v) }],
+      }),
+    })),
+  );
 }
 
 describe("FetchReader (against a fake broker)", () => {
@@ -87,7 +127,10 @@ describe("FetchReader (against a fake broker)", () => {
     const reader = new FetchReader(fakeInternals("t", logs, [], undefined, 1), ["t"], 5_000);
     await reader.start();
     const t0 = Date.now();
-    await expect(reader.read([{ topic: "t", partition: 0, from: 0, until: 2 }])).rejects.toMatchObject({ code: "KAFKA_DATA_LOSS", message: expect.stringMatching(/t-0: offset 0 is out of range/) });
+    await expect(reader.read([{ topic: "t", partition: 0, from: 0, until: 2 }])).rejects.toMatchObject({
+      code: "KAFKA_DATA_LOSS",
+      message: expect.stringMatching(/t-0: offset 0 is out of range/),
+    });
     expect(Date.now() - t0).toBeLessThan(1_000);
     await reader.stop();
   });

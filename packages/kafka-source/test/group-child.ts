@@ -14,15 +14,25 @@ import { leaderSyncsLast } from "./mock-broker.js";
 const [workDir, brokers, topic, groupId] = process.argv.slice(2);
 if (!workDir || !brokers || !topic || !groupId) throw new Error("usage: group-child.ts <workDir> <brokers> <topic> <groupId>");
 
-const query = await readStream(kafkaSource({
-  brokers: brokers.split(","), topic, groupId, startingOffsets: "earliest", maxOffsetsPerTrigger: 150, sessionTimeoutMs: 6_000, partitionAssigners: [leaderSyncsLast], logLevel: (process.env.SKP_KAFKA_LOG as "info" | undefined) ?? "error",
-}))
+const query = await readStream(
+  kafkaSource({
+    brokers: brokers.split(","),
+    topic,
+    groupId,
+    startingOffsets: "earliest",
+    maxOffsetsPerTrigger: 150,
+    sessionTimeoutMs: 6_000,
+    partitionAssigners: [leaderSyncsLast],
+    logLevel: (process.env.SKP_KAFKA_LOG as "info" | undefined) ?? "error",
+  }),
+)
   .parseJson(struct({ id: int() }), { keep: ["partition", "offset"] })
-  .writeStream
-  .trigger({ processingTime: "50 milliseconds" })
+  .writeStream.trigger({ processingTime: "50 milliseconds" })
   .option("checkpointLocation", join(workDir, "_chk"))
   .format(batchFileSink(join(workDir, "out")))
   .start();
 process.stdout.write("ready\n");
-process.on("SIGTERM", () => { void query.stop().then(() => process.exit(0)); });
+process.on("SIGTERM", () => {
+  void query.stop().then(() => process.exit(0));
+});
 await query.awaitTermination();

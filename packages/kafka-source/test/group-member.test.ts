@@ -6,7 +6,14 @@ type Listener = (e: { payload: Record<string, unknown> }) => void;
 
 /** Just enough of a kafkajs consumer to drive GroupMember: joins happen when the test says so. */
 class FakeConsumer {
-  readonly events = { REQUEST: "request", REBALANCING: "rebalancing", STOP: "stop", DISCONNECT: "disconnect", CRASH: "crash", GROUP_JOIN: "group_join" };
+  readonly events = {
+    REQUEST: "request",
+    REBALANCING: "rebalancing",
+    STOP: "stop",
+    DISCONNECT: "disconnect",
+    CRASH: "crash",
+    GROUP_JOIN: "group_join",
+  };
   private readonly listeners = new Map<string, Listener[]>();
   disconnects = 0;
   on(event: string, listener: Listener) {
@@ -24,18 +31,32 @@ class FakeConsumer {
   async connect() {}
   async subscribe() {}
   /** As kafkajs' run(): resolves once the first join completes. */
-  run() { return new Promise<void>((resolve) => { this.joined = resolve; }); }
+  run() {
+    return new Promise<void>((resolve) => {
+      this.joined = resolve;
+    });
+  }
   pause() {}
-  async disconnect() { this.disconnects++; }
+  async disconnect() {
+    this.disconnects++;
+  }
 }
 
 function fakeKafka() {
   const consumers: FakeConsumer[] = [];
-  const kafka = { consumer: () => { const c = new FakeConsumer(); consumers.push(c); return c; } } as unknown as Kafka;
+  const kafka = {
+    consumer: () => {
+      const c = new FakeConsumer();
+      consumers.push(c);
+      return c;
+    },
+  } as unknown as Kafka;
   return { kafka, consumers };
 }
 
-afterEach(() => { vi.useRealTimers(); });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("GroupMember", () => {
   it("a consumer replaced after a stalled first join leaves the group when that join completes late; its assignment is ignored", async () => {

@@ -1,12 +1,12 @@
 import type { Admin } from "kafkajs";
 import { describe, expect, it } from "vitest";
+import type { BrokerOffsets } from "../src/broker-offsets.js";
 import { decodeClaim, encodeClaim } from "../src/claims.js";
 import type { Committed } from "../src/group-member.js";
-import type { BrokerOffsets } from "../src/broker-offsets.js";
-import { emptyGroupOffsets } from "../src/group-offsets.js";
 import type { GroupOffsets } from "../src/group-offsets.js";
-import { GroupPlanner } from "../src/group-planner.js";
+import { emptyGroupOffsets } from "../src/group-offsets.js";
 import type { Membership } from "../src/group-planner.js";
+import { GroupPlanner } from "../src/group-planner.js";
 
 /** A group of one topic "t": who we own, what the group committed, and claims that land or are refused. */
 class FakeGroup implements Membership {
@@ -16,8 +16,12 @@ class FakeGroup implements Membership {
   offsets = new Map<number, { offset: number; metadata: string | null }>();
   refuse = false;
   commits = 0;
-  owns(topic: string, partition: number) { return this.stable && topic === "t" && this.owned.has(partition); }
-  ownedCount() { return this.stable ? this.owned.size : 0; }
+  owns(topic: string, partition: number) {
+    return this.stable && topic === "t" && this.owned.has(partition);
+  }
+  ownedCount() {
+    return this.stable ? this.owned.size : 0;
+  }
   async committed(): Promise<Map<string, Committed>> {
     return new Map([...this.offsets].map(([p, c]) => [`t:${p}`, { offset: c.offset, claim: decodeClaim(c.metadata) }]));
   }
@@ -37,7 +41,14 @@ class FakeGroup implements Membership {
 
 const W = (highs: number[]) => new Map(highs.map((high, p) => [`t:${p}`, { low: 0, high }]));
 const planner = (g: FakeGroup, maxOffsetsPerTrigger?: number) =>
-  new GroupPlanner({ member: g, offsets: {} as BrokerOffsets, admin: () => ({}) as Admin, initial: (_t, p, w) => w.get(`t:${p}`)!.low, maxOffsetsPerTrigger, failOnDataLoss: true });
+  new GroupPlanner({
+    member: g,
+    offsets: {} as BrokerOffsets,
+    admin: () => ({}) as Admin,
+    initial: (_t, p, w) => w.get(`t:${p}`)!.low,
+    maxOffsetsPerTrigger,
+    failOnDataLoss: true,
+  });
 const ranges = (rs: { partition: number; from: number; until: number }[]) => rs.map((r) => `${r.partition}:${r.from}-${r.until}`);
 
 describe("GroupPlanner", () => {

@@ -1,5 +1,5 @@
-import { Kafka, PartitionAssigners, logLevel } from "kafkajs";
 import type { PartitionAssigner } from "kafkajs";
+import { Kafka, logLevel, PartitionAssigners } from "kafkajs";
 import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 
 export interface Broker {
@@ -28,12 +28,21 @@ export async function startBroker(options: { brokers?: number } = {}): Promise<B
     const admin = kafka.admin();
     await admin.connect();
     return {
-      brokers, kafka,
-      async createTopic(name, partitions) { await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true }); },
+      brokers,
+      kafka,
+      async createTopic(name, partitions) {
+        await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+      },
       ended: () => undefined,
-      async setDown() { throw new Error("broker outages can only be simulated on the mock cluster"); },
-      async setLeader() { throw new Error("leader changes can only be simulated on the mock cluster"); },
-      async stop() { await admin.disconnect(); },
+      async setDown() {
+        throw new Error("broker outages can only be simulated on the mock cluster");
+      },
+      async setLeader() {
+        throw new Error("leader changes can only be simulated on the mock cluster");
+      },
+      async stop() {
+        await admin.disconnect();
+      },
     };
   }
   const mock = await startMockKafka([], options.brokers);
@@ -50,7 +59,11 @@ export async function startBroker(options: { brokers?: number } = {}): Promise<B
 }
 
 /** Produces JSON events `{ id, ts, value, source }` keyed by id, in batches. */
-export async function produceEvents(kafka: Kafka, topic: string, events: { id: number; ts: string | number; value: number; source?: string }[]): Promise<void> {
+export async function produceEvents(
+  kafka: Kafka,
+  topic: string,
+  events: { id: number; ts: string | number; value: number; source?: string }[],
+): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   for (let i = 0; i < events.length; i += 1_000) {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchReader } from "../src/fetch/fetch-reader.js";
 import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
 import type { PartitionRange } from "../src/offsets.js";
+import type { Broker } from "./mock-broker.js";
 import { produceRaw, startBroker } from "./mock-broker.js";
 import { bothReaders, values } from "./readers.js";
-import type { Broker } from "./mock-broker.js";
 
 const PER_PARTITION = 3_000;
 let broker: Broker;
@@ -17,11 +17,18 @@ beforeAll(async () => {
   for (const p of [0, 1]) {
     // Several produce requests, so the log holds many record batches and a fetch returns only some.
     for (let i = 0; i < PER_PARTITION; i += 500) {
-      await produceRaw(broker.kafka, topic, Array.from({ length: 500 }, (_, k) => `${p}:${i + k}`), p);
+      await produceRaw(
+        broker.kafka,
+        topic,
+        Array.from({ length: 500 }, (_, k) => `${p}:${i + k}`),
+        p,
+      );
     }
   }
 }, 60_000);
-afterAll(async () => { await broker.stop(); });
+afterAll(async () => {
+  await broker.stop();
+});
 
 const expected = (r: PartitionRange) => Array.from({ length: r.until - r.from }, (_, k) => `${r.partition}:${r.from + k}`);
 
@@ -35,10 +42,17 @@ describe.each(bothReaders(() => broker.kafka))("reader %s", (_, makeReader) => {
           fc.array(fc.tuple(fc.nat(PER_PARTITION - 1), fc.integer({ min: 0, max: 900 }), fc.boolean()), { minLength: 1, maxLength: 6 }),
           async (steps) => {
             for (const [from, length, both] of steps) {
-              const ranges = (both ? [0, 1] : [1]).map((partition) => ({ topic, partition, from, until: Math.min(PER_PARTITION, from + length) }));
+              const ranges = (both ? [0, 1] : [1]).map((partition) => ({
+                topic,
+                partition,
+                from,
+                until: Math.min(PER_PARTITION, from + length),
+              }));
               const rows = await reader.read(ranges);
               expect(rows.map(values)).toEqual(ranges.map(expected));
-              rows.forEach((rs, i) => rs.forEach((row) => expect([row.topic, row.partition]).toEqual([topic, ranges[i]!.partition])));
+              rows.forEach((rs, i) => {
+                for (const row of rs) expect([row.topic, row.partition]).toEqual([topic, ranges[i]!.partition]);
+              });
             }
           },
         ),
@@ -86,13 +100,27 @@ describe("FetchReader, large records on the broker", () => {
     const producer = broker.kafka.producer();
     await producer.connect();
     const huge = "x".repeat(3 << 20);
-    await producer.send({ topic: big, messages: [{ value: "small-0", partition: 0 }, { value: huge, partition: 1 }, { value: "small-1", partition: 0 }, { value: "after", partition: 1 }] });
+    await producer.send({
+      topic: big,
+      messages: [
+        { value: "small-0", partition: 0 },
+        { value: huge, partition: 1 },
+        { value: "small-1", partition: 0 },
+        { value: "after", partition: 1 },
+      ],
+    });
     await producer.disconnect();
     const reader = new FetchReader(kafkajsInternals(broker.kafka)!, [big], 15_000);
     await reader.start();
     try {
-      const rows = await reader.read([{ topic: big, partition: 0, from: 0, until: 2 }, { topic: big, partition: 1, from: 0, until: 2 }]);
-      expect(rows.map(values)).toEqual([["small-0", "small-1"], [huge, "after"]]);
+      const rows = await reader.read([
+        { topic: big, partition: 0, from: 0, until: 2 },
+        { topic: big, partition: 1, from: 0, until: 2 },
+      ]);
+      expect(rows.map(values)).toEqual([
+        ["small-0", "small-1"],
+        [huge, "after"],
+      ]);
     } finally {
       await reader.stop();
     }

@@ -1,12 +1,12 @@
-import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { produceEvents, startBroker } from "./mock-broker.js";
 import type { Broker } from "./mock-broker.js";
+import { produceEvents, startBroker } from "./mock-broker.js";
 
 let broker: Broker;
 let root: string;
@@ -22,21 +22,41 @@ afterAll(async () => {
 const CHILD = fileURLToPath(new URL("./group-child.ts", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Proc { name: string; dir: string; child?: ChildProcess; stderr: string }
+interface Proc {
+  name: string;
+  dir: string;
+  child?: ChildProcess;
+  stderr: string;
+}
 
 function start(p: Proc, topic: string, groupId: string): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, p.dir, broker.brokers.join(","), topic, groupId], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, p.dir, broker.brokers.join(","), topic, groupId], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   p.child = child;
-  child.stderr!.on("data", (d) => { p.stderr += String(d); });
+  child.stderr!.on("data", (d) => {
+    p.stderr += String(d);
+  });
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${p.name} not ready after 70 s: ${p.stderr.slice(-3000)}`)), 70_000);
     const watch = setInterval(() => {
       const gone = broker.ended();
       if (gone) fail(new Error(`the mock Kafka cluster died (${gone}) while ${p.name} started; its stderr (above) says why`));
     }, 200);
-    const done = () => { clearTimeout(timer); clearInterval(watch); };
-    const fail = (e: Error) => { done(); reject(e); };
-    child.stdout!.on("data", (d) => { if (String(d).includes("ready")) { done(); resolve(); } });
+    const done = () => {
+      clearTimeout(timer);
+      clearInterval(watch);
+    };
+    const fail = (e: Error) => {
+      done();
+      reject(e);
+    };
+    child.stdout!.on("data", (d) => {
+      if (String(d).includes("ready")) {
+        done();
+        resolve();
+      }
+    });
     child.on("exit", (code) => fail(new Error(`${p.name} exited (${code}) before ready: ${p.stderr}`)));
   });
 }
@@ -47,7 +67,10 @@ async function stop(p: Proc, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   const exited = new Promise((r) => child.on("exit", r));
   child.kill(signal);
   // A clean stop that hangs is a failure too, but the test must still end.
-  const timer = setTimeout(() => { p.stderr += `\n(${p.name} ignored ${signal} for 20 s)`; child.kill("SIGKILL"); }, 20_000);
+  const timer = setTimeout(() => {
+    p.stderr += `\n(${p.name} ignored ${signal} for 20 s)`;
+    child.kill("SIGKILL");
+  }, 20_000);
   await exited;
   clearTimeout(timer);
   p.child = undefined;
@@ -55,7 +78,9 @@ async function stop(p: Proc, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
 
 /** Every row a process committed: `partition:offset` → id. */
 function output(p: Proc): { keys: string[]; ids: Map<string, number> } {
-  const dir = join(p.dir, "out"), keys: string[] = [], ids = new Map<string, number>();
+  const dir = join(p.dir, "out"),
+    keys: string[] = [],
+    ids = new Map<string, number>();
   if (!existsSync(dir)) return { keys, ids };
   for (const f of readdirSync(dir).filter((n) => n.startsWith("batch-"))) {
     for (const r of JSON.parse(readFileSync(join(dir, f), "utf8")) as { partition: number; offset: number; id: number }[]) {
@@ -80,16 +105,25 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
 
 describe("scale-out: processes sharing a groupId", () => {
   it("split the partitions and hand them over on rebalance (join, clean stop, kill -9): every row exactly once", async () => {
-    const topic = `scale-${Date.now()}`, groupId = `g-${Date.now()}`;
+    const topic = `scale-${Date.now()}`,
+      groupId = `g-${Date.now()}`;
     await broker.createTopic(topic, 3);
     let produced = 0;
     const produce = async (n: number) => {
-      await produceEvents(broker.kafka, topic, Array.from({ length: n }, (_, k) => ({ id: (produced + k) % 12, ts: produced + k, value: 1 })));
+      await produceEvents(
+        broker.kafka,
+        topic,
+        Array.from({ length: n }, (_, k) => ({ id: (produced + k) % 12, ts: produced + k, value: 1 })),
+      );
       produced += n;
     };
-    const a: Proc = { name: "A", dir: join(root, "a"), stderr: "" }, b: Proc = { name: "B", dir: join(root, "b"), stderr: "" };
+    const a: Proc = { name: "A", dir: join(root, "a"), stderr: "" },
+      b: Proc = { name: "B", dir: join(root, "b"), stderr: "" };
     const total = () => output(a).keys.length + output(b).keys.length;
-    const log = (stage: string) => { if (process.env.SKP_DEBUG) process.stderr.write(`${stage} ${JSON.stringify({ produced, a: output(a).keys.length, b: output(b).keys.length })}\n`); };
+    const log = (stage: string) => {
+      if (process.env.SKP_DEBUG)
+        process.stderr.write(`${stage} ${JSON.stringify({ produced, a: output(a).keys.length, b: output(b).keys.length })}\n`);
+    };
     try {
       await produce(3_000);
       await start(a, topic, groupId);
@@ -98,7 +132,10 @@ describe("scale-out: processes sharing a groupId", () => {
       // B joins: the group rebalances and the two split the partitions while data keeps coming.
       await start(b, topic, groupId);
       log("B started");
-      for (let i = 0; i < 6; i++) { await produce(500); await sleep(300); }
+      for (let i = 0; i < 6; i++) {
+        await produce(500);
+        await sleep(300);
+      }
       await until("B to get partitions", () => output(b).keys.length > 0);
       await until("the backlog to be processed", () => total() >= produced);
       log("split");
@@ -116,14 +153,18 @@ describe("scale-out: processes sharing a groupId", () => {
       await produce(1_000);
       log("B killed");
       await start(b, topic, groupId);
-      await until("every row to be processed", () => total() >= produced, 120_000).catch((e) => { log("timeout"); throw new Error(`${e.message}; A: ${a.stderr.slice(-2000)} B: ${b.stderr.slice(-2000)}`); });
+      await until("every row to be processed", () => total() >= produced, 120_000).catch((e) => {
+        log("timeout");
+        throw new Error(`${e.message}; A: ${a.stderr.slice(-2000)} B: ${b.stderr.slice(-2000)}`);
+      });
       await sleep(1_000); // anything extra (a duplicate) would show up now
     } finally {
       if (a.child) await stop(a, "SIGTERM");
       if (b.child) await stop(b, "SIGTERM");
       if (process.env.SKP_DEBUG) for (const p of [a, b]) writeFileSync(join(tmpdir(), `skp-scale-${p.name}.log`), p.stderr);
     }
-    const outA = output(a), outB = output(b);
+    const outA = output(a),
+      outB = output(b);
     const all = [...outA.keys, ...outB.keys];
     const counts = new Map<string, number>();
     for (const k of all) counts.set(k, (counts.get(k) ?? 0) + 1);

@@ -43,7 +43,9 @@ async function once(sink: typeof current): Promise<number> {
 try {
   await once(current); // warm-up: JIT and file system caches
   await once(earlier);
-  const now: number[] = [], before: number[] = [], speedups: number[] = [];
+  const now: number[] = [],
+    before: number[] = [],
+    speedups: number[] = [];
   for (let p = 0; p < PAIRS; p++) {
     let a: number, b: number;
     if (p % 2 === 0) {
@@ -58,7 +60,9 @@ try {
     speedups.push(b / a);
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  console.log(`${PAIRS} interleaved pairs, ${ROWS.toLocaleString("en-US")} rows in batches of ${BATCH.toLocaleString("en-US")}, node ${process.version}`);
+  console.log(
+    `${PAIRS} interleaved pairs, ${ROWS.toLocaleString("en-US")} rows in batches of ${BATCH.toLocaleString("en-US")}, node ${process.version}`,
+  );
   console.log(`working tree: median ${median(now).toFixed(0)} ms; ${revision}: median ${median(before).toFixed(0)} ms`);
   console.log(`median pairwise speedup of the working tree over ${revision}: ${median(speedups).toFixed(2)}`);
 } finally {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { parquetSink } from "../src/index.js";
-import { BATCH, IDS, benchRows, flushFileSystem, runSink } from "./workload.js";
+import { BATCH, benchRows, flushFileSystem, IDS, runSink } from "./workload.js";
 
 const ROWS = Number(process.argv[2] ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -59,7 +59,12 @@ function fsyncPath(path: string): void {
 const skp = (dir: string, encodeThreads?: number) => runSink(parquetSink, rows, dir, encodeThreads);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rawMs: number[] = [], syncedMs: number[] = [], dirSyncedMs: number[] = [], skpMs: number[] = [], inlineMs: number[] = [], ratios: number[] = [];
+const rawMs: number[] = [],
+  syncedMs: number[] = [],
+  dirSyncedMs: number[] = [],
+  skpMs: number[] = [],
+  inlineMs: number[] = [],
+  ratios: number[] = [];
 let stallMs = 0;
 {
   // Warm-up (JIT, file system caches), not measured: the first writer to run is otherwise penalized.
@@ -70,7 +75,9 @@ let stallMs = 0;
   rmSync(w, { recursive: true, force: true });
 }
 for (let r = 0; r < ROUNDS; r++) {
-  const a = mkdtempSync(join(tmpdir(), "skp-pq-raw-")), b = mkdtempSync(join(tmpdir(), "skp-pq-sink-")), c = mkdtempSync(join(tmpdir(), "skp-pq-sync-"));
+  const a = mkdtempSync(join(tmpdir(), "skp-pq-raw-")),
+    b = mkdtempSync(join(tmpdir(), "skp-pq-sink-")),
+    c = mkdtempSync(join(tmpdir(), "skp-pq-sync-"));
   rawMs.push(raw(a));
   syncedMs.push(raw(c, "files"));
   rmSync(c, { recursive: true, force: true });
@@ -88,14 +95,25 @@ for (let r = 0; r < ROUNDS; r++) {
   rmSync(b, { recursive: true, force: true });
   console.log(`round ${r + 1}: hyparquet-writer ${rawMs.at(-1)!.toFixed(0)} ms, skp sink ${s.ms.toFixed(0)} ms`);
 }
-const rawRate = ROWS / (median(rawMs) / 1000), skpRate = ROWS / (median(skpMs) / 1000);
-console.log(`\n${ROWS.toLocaleString("en-US")} rows, ${BATCH.toLocaleString("en-US")} per batch, ${IDS} partitions, snappy, median of ${ROUNDS}, node ${process.version}`);
+const rawRate = ROWS / (median(rawMs) / 1000),
+  skpRate = ROWS / (median(skpMs) / 1000);
+console.log(
+  `\n${ROWS.toLocaleString("en-US")} rows, ${BATCH.toLocaleString("en-US")} per batch, ${IDS} partitions, snappy, median of ${ROUNDS}, node ${process.version}`,
+);
 console.log("| writer | rows/s | ratio |");
 console.log("|---|---:|---:|");
 console.log(`| raw hyparquet-writer (same files, no commit protocol) | ${Math.round(rawRate).toLocaleString("en-US")} | 1.00 |`);
-console.log(`| raw hyparquet-writer + fsync of each file | ${Math.round(ROWS / (median(syncedMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(syncedMs) / 1000) / rawRate).toFixed(2)} |`);
-console.log(`| raw hyparquet-writer + fsync of each file and of its directory per batch | ${Math.round(ROWS / (median(dirSyncedMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(dirSyncedMs) / 1000) / rawRate).toFixed(2)} |`);
-console.log(`| skp parquetSink, encoding on the main thread (encodeThreads: 0) | ${Math.round(ROWS / (median(inlineMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(inlineMs) / 1000) / rawRate).toFixed(2)} |`);
-console.log(`| skp parquetSink (default: encoder threads, hidden files, fsync, rename, manifest) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`);
+console.log(
+  `| raw hyparquet-writer + fsync of each file | ${Math.round(ROWS / (median(syncedMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(syncedMs) / 1000) / rawRate).toFixed(2)} |`,
+);
+console.log(
+  `| raw hyparquet-writer + fsync of each file and of its directory per batch | ${Math.round(ROWS / (median(dirSyncedMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(dirSyncedMs) / 1000) / rawRate).toFixed(2)} |`,
+);
+console.log(
+  `| skp parquetSink, encoding on the main thread (encodeThreads: 0) | ${Math.round(ROWS / (median(inlineMs) / 1000)).toLocaleString("en-US")} | ${(ROWS / (median(inlineMs) / 1000) / rawRate).toFixed(2)} |`,
+);
+console.log(
+  `| skp parquetSink (default: encoder threads, hidden files, fsync, rename, manifest) | ${Math.round(skpRate).toLocaleString("en-US")} | ${(skpRate / rawRate).toFixed(2)} |`,
+);
 console.log(`\nmedian of the per-round ratios (skp / raw, each round run back to back): ${median(ratios).toFixed(2)}`);
 console.log(`\nlongest event-loop stall while the sink wrote: ${stallMs.toFixed(0)} ms`);

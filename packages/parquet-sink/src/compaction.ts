@@ -1,11 +1,11 @@
-import { join, dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
-import { METADATA_DIR } from "./manifest.js";
-import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
-import type { Placement } from "./placement.js";
-import type { SchemaElement } from "./parquet-schema.js";
 import type { Codec, EncodeJob } from "./encode-pool.js";
+import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
+import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
+import { METADATA_DIR } from "./manifest.js";
+import type { SchemaElement } from "./parquet-schema.js";
+import type { Placement } from "./placement.js";
 
 export interface CompactionOptions {
   /** Run automatically after every this many batches. Default 10. */
@@ -31,7 +31,13 @@ export interface CompactionSummary {
  * move another process made and never synced).
  */
 export async function compactPartitions(
-  root: string, log: SinkLog, placement: Placement, options: CompactionOptions, codec: Codec, ext: string, targetFileRows: number,
+  root: string,
+  log: SinkLog,
+  placement: Placement,
+  options: CompactionOptions,
+  codec: Codec,
+  ext: string,
+  targetFileRows: number,
   encode: (job: EncodeJob) => Promise<Uint8Array>,
 ): Promise<CompactionSummary> {
   const { minFiles = 8, smallFileRows = Math.ceil(targetFileRows / 2) } = options;
@@ -78,9 +84,14 @@ export async function compactPartitions(
 /** Consecutive runs of files whose rows add up to at most `maxRows`. */
 function pack(files: readonly FileEntry[], maxRows: number): FileEntry[][] {
   const out: FileEntry[][] = [];
-  let cur: FileEntry[] = [], rows = 0;
+  let cur: FileEntry[] = [],
+    rows = 0;
   for (const f of files) {
-    if (cur.length > 0 && rows + f.rows > maxRows) { out.push(cur); cur = []; rows = 0; }
+    if (cur.length > 0 && rows + f.rows > maxRows) {
+      out.push(cur);
+      cur = [];
+      rows = 0;
+    }
     cur.push(f);
     rows += f.rows;
   }

@@ -141,7 +141,9 @@ export class EncodePool {
         else this.settle(m.id, { bytes: new Uint8Array(m.buffer!) });
       });
       worker.on("error", (e) => this.fail(e));
-      worker.on("exit", (code) => { if (code !== 0 && this.slots.some((s) => s.worker === worker)) this.fail(new Error(`encoder thread exited with code ${code}`)); });
+      worker.on("exit", (code) => {
+        if (code !== 0 && this.slots.some((s) => s.worker === worker)) this.fail(new Error(`encoder thread exited with code ${code}`));
+      });
       // After the listeners: attaching a "message" listener refs the worker's port again.
       worker.unref();
       this.slots.push({ worker, busy: 0 });
@@ -180,7 +182,9 @@ export function defaultEncodeThreads(): number {
  * A column of strings travels as one string plus lengths: copying one long string to a thread is a
  * memcpy, copying thousands of small ones is not. Other columns are sent as they are.
  */
-function packStrings(c: EncodeJob["columnData"][number]): EncodeJob["columnData"][number] | { name: string; data: null; packed: { text: string; lengths: Int32Array } } {
+function packStrings(
+  c: EncodeJob["columnData"][number],
+): EncodeJob["columnData"][number] | { name: string; data: null; packed: { text: string; lengths: Int32Array } } {
   const data = c.data;
   if (!Array.isArray(data) || data.length === 0 || typeof data[0] !== "string") return c;
   const lengths = new Int32Array(data.length);

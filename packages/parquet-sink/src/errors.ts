@@ -1,4 +1,4 @@
-import { SkpError, errorMessage } from "@skp/core";
+import { errorMessage, SkpError } from "@skp/core";
 
 /** The codes of the errors this package raises. */
 export type ParquetErrorCode =
@@ -8,16 +8,23 @@ export type ParquetErrorCode =
   | "PARQUET_PATH_IN_USE"
   | "PARQUET_WRITE_FAILED";
 
-const error = (code: ParquetErrorCode, message: string, options?: { cause?: unknown }) => new SkpError<ParquetErrorCode>(code, message, options);
+const error = (code: ParquetErrorCode, message: string, options?: { cause?: unknown }) =>
+  new SkpError<ParquetErrorCode>(code, message, options);
 
 /** Errors of the Parquet sink, each naming the path, column or option at fault and what to do. */
 export const parquetErrors = {
   badOption: (option: string, value: unknown, expected: string) =>
     error("PARQUET_BAD_OPTION", `parquetSink option "${option}" has invalid value ${JSON.stringify(value)}: expected ${expected}.`),
   unknownPartitionColumn: (column: string, available: readonly string[]) =>
-    error("PARQUET_BAD_OPTION", `partitionBy column "${column}" is not in the query output; available columns: ${available.map((c) => `"${c}"`).join(", ")}.`),
+    error(
+      "PARQUET_BAD_OPTION",
+      `partitionBy column "${column}" is not in the query output; available columns: ${available.map((c) => `"${c}"`).join(", ")}.`,
+    ),
   onlyAppend: (mode: string) =>
-    error("PARQUET_OUTPUT_MODE", `The Parquet sink supports output mode "append" only (as Spark's file sink), not "${mode}": files are never rewritten.`),
+    error(
+      "PARQUET_OUTPUT_MODE",
+      `The Parquet sink supports output mode "append" only (as Spark's file sink), not "${mode}": files are never rewritten.`,
+    ),
   writeFailed: (path: string, batchId: number, cause: unknown) =>
     error(
       "PARQUET_WRITE_FAILED",

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 /** The Parquet sink's only contact with the file system (node:fs), kept in one file. */
@@ -24,14 +24,16 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
 
 /** Makes renames and unlinks in these directories durable, all at once, off the event loop. */
 export async function syncDirs(dirs: Iterable<string>): Promise<void> {
-  await Promise.all([...dirs].map(async (dir) => {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }));
+  await Promise.all(
+    [...dirs].map(async (dir) => {
+      const handle = await open(dir, "r");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
 }
 
 export async function readText(file: string): Promise<string | undefined> {

@@ -1,5 +1,5 @@
-import { errorMessage } from "@skp/core";
 import { join } from "node:path";
+import { errorMessage } from "@skp/core";
 import { parquetErrors } from "./errors.js";
 import { list, readText, rm, writeAtomic } from "./file-io.js";
 
@@ -62,27 +62,40 @@ export class SinkLog {
   }
 
   async batchIds(): Promise<number[]> {
-    return (await list(this.dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+    return (await list(this.dir))
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
   }
 
   async compactionIds(): Promise<{ done: number[]; pending: number[] }> {
     const names = await list(this.dir);
-    const ids = (re: RegExp) => names.map((n) => re.exec(n)?.[1]).filter((x): x is string => !!x).map(Number).sort((a, b) => a - b);
+    const ids = (re: RegExp) =>
+      names
+        .map((n) => re.exec(n)?.[1])
+        .filter((x): x is string => !!x)
+        .map(Number)
+        .sort((a, b) => a - b);
     return { done: ids(/^compact-(\d+)$/), pending: ids(/^\.compact-(\d+)\.pending$/) };
   }
 
   async latestSnapshot(): Promise<LogSnapshot | undefined> {
-    const ids = (await list(this.dir)).map((n) => /^snapshot-(\d+)$/.exec(n)?.[1]).filter((x): x is string => !!x).map(Number);
+    const ids = (await list(this.dir))
+      .map((n) => /^snapshot-(\d+)$/.exec(n)?.[1])
+      .filter((x): x is string => !!x)
+      .map(Number);
     return ids.length ? this.read<LogSnapshot>(`snapshot-${Math.max(...ids)}`) : undefined;
   }
 
   /** The committed files from the latest snapshot and the records after it. */
   async committed(): Promise<CommittedState> {
     const snapshot = await this.latestSnapshot();
-    const snapshotBatch = snapshot?.batchId ?? -1, snapshotCompaction = snapshot?.compactionId ?? -1;
+    const snapshotBatch = snapshot?.batchId ?? -1,
+      snapshotCompaction = snapshot?.compactionId ?? -1;
     const files = new Map<string, FileEntry>(snapshot?.files.map((f) => [f.path, f]));
     const batches = (await this.batchIds()).filter((id) => id > snapshotBatch);
-    for (const id of batches) for (const f of (await this.read<BatchManifest>(String(id)))!.files) files.set(f.path, { path: f.path, rows: f.rows });
+    for (const id of batches)
+      for (const f of (await this.read<BatchManifest>(String(id)))!.files) files.set(f.path, { path: f.path, rows: f.rows });
     const compactions = (await this.compactionIds()).done.filter((id) => id > snapshotCompaction);
     for (const id of compactions) {
       const c = (await this.read<CompactionRecord>(`compact-${id}`))!;
@@ -103,11 +116,18 @@ export class SinkLog {
    */
   async snapshot(batchId: number): Promise<void> {
     const state = await this.committed();
-    await this.write(`snapshot-${batchId}`, { v: 1, batchId, compactionId: state.lastCompaction, files: state.files } satisfies LogSnapshot);
+    await this.write(`snapshot-${batchId}`, {
+      v: 1,
+      batchId,
+      compactionId: state.lastCompaction,
+      files: state.files,
+    } satisfies LogSnapshot);
     for (const name of await list(this.dir)) {
-      const old = /^\d+$/.test(name) ? Number(name) < batchId
-        : /^compact-\d+$/.test(name) ? Number(name.slice(8)) <= state.lastCompaction
-        : /^snapshot-\d+$/.test(name) && Number(name.slice(9)) < batchId;
+      const old = /^\d+$/.test(name)
+        ? Number(name) < batchId
+        : /^compact-\d+$/.test(name)
+          ? Number(name.slice(8)) <= state.lastCompaction
+          : /^snapshot-\d+$/.test(name) && Number(name.slice(9)) < batchId;
       if (old) await rm(join(this.dir, name), { force: true });
     }
   }

@@ -45,19 +45,30 @@ function column(path: string[], name: string, type: DataType<unknown>, unit: Tim
   const repetition_type = type.isNullable ? "OPTIONAL" : "REQUIRED";
   const same = (v: unknown) => v;
   switch (type.kind) {
-    case "boolean": return { path, element: { name, type: "BOOLEAN", repetition_type }, convert: same };
-    case "int": return { path, element: { name, type: "INT32", repetition_type }, convert: same };
-    case "long": return { path, element: { name, type: "INT64", repetition_type }, convert: (v) => (v == null ? null : BigInt(v as number)) };
-    case "double": return { path, element: { name, type: "DOUBLE", repetition_type }, convert: same };
+    case "boolean":
+      return { path, element: { name, type: "BOOLEAN", repetition_type }, convert: same };
+    case "int":
+      return { path, element: { name, type: "INT32", repetition_type }, convert: same };
+    case "long":
+      return { path, element: { name, type: "INT64", repetition_type }, convert: (v) => (v == null ? null : BigInt(v as number)) };
+    case "double":
+      return { path, element: { name, type: "DOUBLE", repetition_type }, convert: same };
     case "string":
-      return { path, element: { name, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type }, convert: same };
-    case "binary": return { path, element: { name, type: "BYTE_ARRAY", repetition_type }, convert: same };
+      return {
+        path,
+        element: { name, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type },
+        convert: same,
+      };
+    case "binary":
+      return { path, element: { name, type: "BYTE_ARRAY", repetition_type }, convert: same };
     case "timestamp": {
       const micros = unit === "micros";
       return {
         path,
         element: {
-          name, type: "INT64", repetition_type,
+          name,
+          type: "INT64",
+          repetition_type,
           converted_type: micros ? "TIMESTAMP_MICROS" : "TIMESTAMP_MILLIS",
           logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: micros ? "MICROS" : "MILLIS" },
         },
@@ -67,10 +78,15 @@ function column(path: string[], name: string, type: DataType<unknown>, unit: Tim
     }
     case "any":
       return {
-        path, element: { name, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: { type: "JSON" }, repetition_type: "OPTIONAL" },
+        path,
+        element: { name, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: { type: "JSON" }, repetition_type: "OPTIONAL" },
         convert: (v) => (v === undefined ? null : v), // hyparquet-writer serializes JSON columns itself
       };
     default:
-      throw parquetErrors.badOption("schema", `${name}: ${type}`, "columns of type boolean, int, long, double, string, timestamp, binary or struct");
+      throw parquetErrors.badOption(
+        "schema",
+        `${name}: ${type}`,
+        "columns of type boolean, int, long, double, string, timestamp, binary or struct",
+      );
   }
 }

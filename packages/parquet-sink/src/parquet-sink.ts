@@ -1,19 +1,19 @@
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { join } from "node:path";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BatchInfo, Fields, Sink } from "@skp/core";
-import { compactPartitions } from "./compaction.js";
 import type { CompactionOptions, CompactionSummary } from "./compaction.js";
+import { compactPartitions } from "./compaction.js";
+import type { Codec, EncodeJob } from "./encode-pool.js";
+import { defaultEncodeThreads, encodeNow, sharedEncodePool } from "./encode-pool.js";
 import { parquetErrors } from "./errors.js";
 import { mkdir, rename, rm, syncDirs, writeDurable } from "./file-io.js";
-import { METADATA_DIR, SinkLog } from "./manifest.js";
 import type { BatchManifest, FileEntry } from "./manifest.js";
+import { METADATA_DIR, SinkLog } from "./manifest.js";
+import type { ColumnPlan, TimestampUnit } from "./parquet-schema.js";
+import { planColumns } from "./parquet-schema.js";
+import { partitionSegment } from "./partition-path.js";
 import { Placement } from "./placement.js";
 import { recover } from "./recovery.js";
-import { planColumns } from "./parquet-schema.js";
-import type { ColumnPlan, TimestampUnit } from "./parquet-schema.js";
-import { partitionSegment } from "./partition-path.js";
-import { defaultEncodeThreads, encodeNow, sharedEncodePool } from "./encode-pool.js";
-import type { Codec, EncodeJob } from "./encode-pool.js";
 import { rowsToJob } from "./write-file.js";
 
 /** Batches between snapshots of the sink's log (Spark's `spark.sql.streaming.fileSink.log.compactInterval`). */
@@ -69,14 +69,20 @@ export interface ParquetSink extends Sink<Record<string, unknown>> {
 export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   const { path, partitionBy = [], compression = "snappy", rowGroupSize, targetFileRows = 250_000, timestampUnit = "millis" } = options;
   if (typeof path !== "string" || path === "") throw parquetErrors.badOption("path", path, "a directory path");
-  if (!["snappy", "uncompressed"].includes(compression)) throw parquetErrors.badOption("compression", compression, '"snappy" or "uncompressed" (what hyparquet-writer ships)');
-  if (!(Number.isInteger(targetFileRows) && targetFileRows > 0)) throw parquetErrors.badOption("targetFileRows", targetFileRows, "a positive integer");
+  if (!["snappy", "uncompressed"].includes(compression))
+    throw parquetErrors.badOption("compression", compression, '"snappy" or "uncompressed" (what hyparquet-writer ships)');
+  if (!(Number.isInteger(targetFileRows) && targetFileRows > 0))
+    throw parquetErrors.badOption("targetFileRows", targetFileRows, "a positive integer");
   if (!["millis", "micros"].includes(timestampUnit)) throw parquetErrors.badOption("timestampUnit", timestampUnit, '"millis" or "micros"');
   const { encodeThreads = defaultEncodeThreads() } = options;
-  if (!(Number.isInteger(encodeThreads) && encodeThreads >= 0)) throw parquetErrors.badOption("encodeThreads", encodeThreads, "0 or a positive integer");
+  if (!(Number.isInteger(encodeThreads) && encodeThreads >= 0))
+    throw parquetErrors.badOption("encodeThreads", encodeThreads, "0 or a positive integer");
   const pool = encodeThreads > 0 ? sharedEncodePool(encodeThreads) : undefined;
   const encode = (job: EncodeJob): Promise<Uint8Array> => (pool ? pool.encode(job) : Promise.resolve(encodeNow(job)));
-  const compaction: CompactionOptions | false = options.compaction === false ? false : { everyBatches: 10, minFiles: 8, smallFileRows: Math.ceil(targetFileRows / 2), ...options.compaction };
+  const compaction: CompactionOptions | false =
+    options.compaction === false
+      ? false
+      : { everyBatches: 10, minFiles: 8, smallFileRows: Math.ceil(targetFileRows / 2), ...options.compaction };
   const codec: Codec = compression === "snappy" ? "SNAPPY" : "UNCOMPRESSED";
   const ext = compression === "snappy" ? "snappy.parquet" : "parquet";
   const log = new SinkLog(path);
@@ -86,13 +92,17 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   let plan: { key: string; columns: ColumnPlan[] } | undefined;
   const placement = new Placement(path);
 
-  const init = () => (initialized ??= (async () => {
-    await mkdir(log.dir, { recursive: true });
-    await recover(path, log, placement);
-    const ids = await log.batchIds();
-    lastCommitted = ids.length ? ids[ids.length - 1]! : -1;
-    owner = lastCommitted >= 0 ? (await log.read<BatchManifest>(String(lastCommitted)))?.queryId : undefined;
-  })().catch((e) => { initialized = undefined; throw e; }));
+  const init = () =>
+    (initialized ??= (async () => {
+      await mkdir(log.dir, { recursive: true });
+      await recover(path, log, placement);
+      const ids = await log.batchIds();
+      lastCommitted = ids.length ? ids[ids.length - 1]! : -1;
+      owner = lastCommitted >= 0 ? (await log.read<BatchManifest>(String(lastCommitted)))?.queryId : undefined;
+    })().catch((e) => {
+      initialized = undefined;
+      throw e;
+    }));
 
   const columnsFor = (fields: Fields) => {
     const key = JSON.stringify(Object.entries(fields).map(([k, t]) => [k, String(t)]));
@@ -159,7 +169,8 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       await writeBatch(batchId, rows, info.fields, info.queryId);
       owner = info.queryId;
       lastCommitted = batchId;
-      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0) await compactPartitions(path, log, placement, compaction, codec, ext, targetFileRows, encode);
+      if (compaction && (batchId + 1) % (compaction.everyBatches ?? 10) === 0)
+        await compactPartitions(path, log, placement, compaction, codec, ext, targetFileRows, encode);
       if ((batchId + 1) % SNAPSHOT_EVERY === 0) {
         await placement.flush(); // the records the snapshot deletes must never be needed to redo a move
         await log.snapshot(batchId);
@@ -167,7 +178,16 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     },
     async compact() {
       await init();
-      return compactPartitions(path, log, placement, compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows }, codec, ext, targetFileRows, encode);
+      return compactPartitions(
+        path,
+        log,
+        placement,
+        compaction ? { ...compaction, minFiles: 2 } : { minFiles: 2, smallFileRows: targetFileRows },
+        codec,
+        ext,
+        targetFileRows,
+        encode,
+      );
     },
     async stop() {
       await placement.flush();

@@ -22,16 +22,18 @@ export class Placement {
 
   /** Renames each file from its staged name to its final one; a file already moved (a redo) is fine. */
   async move(files: readonly FileEntry[]): Promise<void> {
-    await Promise.all(files.map(async (f) => {
-      const to = join(this.root, f.path);
-      await this.ensureDir(dirname(to));
-      try {
-        await rename(join(this.root, f.tmp!), to);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !(await exists(to))) throw e;
-      }
-      this.unsynced.add(dirname(to));
-    }));
+    await Promise.all(
+      files.map(async (f) => {
+        const to = join(this.root, f.path);
+        await this.ensureDir(dirname(to));
+        try {
+          await rename(join(this.root, f.tmp!), to);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !(await exists(to))) throw e;
+        }
+        this.unsynced.add(dirname(to));
+      }),
+    );
   }
 
   /** Marks the directories of these files as not known to be durable (moves another process made). */

@@ -1,8 +1,8 @@
 import { dirname, join } from "node:path";
 import { parquetErrors } from "./errors.js";
 import { exists, list, rm, syncDirs } from "./file-io.js";
-import { METADATA_DIR } from "./manifest.js";
 import type { BatchManifest, CompactionRecord, SinkLog } from "./manifest.js";
+import { METADATA_DIR } from "./manifest.js";
 import type { Placement } from "./placement.js";
 
 /** A data file staged by batch N: `.part-<N>-<uuid>.<ext>.tmp`. */
@@ -63,7 +63,11 @@ async function settleCompactions(root: string, log: SinkLog): Promise<Set<string
     if (await exists(join(root, c.output.path))) {
       for (const input of c.inputs) await rm(join(root, input), { force: true });
       await syncDirs([dirname(join(root, c.output.path))]);
-      await log.write(`compact-${id}`, { v: 1, inputs: c.inputs, output: { path: c.output.path, rows: c.output.rows } } satisfies CompactionRecord);
+      await log.write(`compact-${id}`, {
+        v: 1,
+        inputs: c.inputs,
+        output: { path: c.output.path, rows: c.output.rows },
+      } satisfies CompactionRecord);
       done.push(id);
     } // else undone: its staged output is removed with the other leftovers
     await rm(join(log.dir, `.compact-${id}.pending`), { force: true });
@@ -79,7 +83,8 @@ async function checkLastCommit(root: string, log: SinkLog, compacted: ReadonlySe
   // A snapshot is written after its batch's commit was durable: nothing to check then.
   if (last === undefined || last <= snapshotBatch) return;
   const manifest = (await log.read<BatchManifest>(String(last)))!;
-  let missing: string | undefined, placed = false;
+  let missing: string | undefined,
+    placed = false;
   for (const f of manifest.files) {
     if (await exists(join(root, f.path))) placed = true;
     else if (compacted.has(f.path)) placed = true;

@@ -1,6 +1,6 @@
 import { endianness } from "node:os";
-import type { ColumnPlan } from "./parquet-schema.js";
 import type { Codec, EncodeJob } from "./encode-pool.js";
+import type { ColumnPlan } from "./parquet-schema.js";
 
 type Row = Record<string, unknown>;
 
@@ -36,11 +36,17 @@ const TWO_32 = 2 ** 32;
  * collector, and their buffers move to an encoder thread without a copy. Undefined when a cell is
  * null or not representable (the generic loop then converts each cell, or reports it).
  */
-function typedColumn(rows: readonly Row[], c: ColumnPlan, value: (row: Row) => unknown): Int32Array | BigInt64Array | Float64Array | undefined {
-  const kind = c.element.type, n = rows.length;
+function typedColumn(
+  rows: readonly Row[],
+  c: ColumnPlan,
+  value: (row: Row) => unknown,
+): Int32Array | BigInt64Array | Float64Array | undefined {
+  const kind = c.element.type,
+    n = rows.length;
   if (kind === "INT64") {
     if (!LITTLE_ENDIAN) return undefined;
-    const out = new BigInt64Array(n), words = new Int32Array(out.buffer);
+    const out = new BigInt64Array(n),
+      words = new Int32Array(out.buffer);
     const scale = c.scale ?? 1;
     for (let i = 0; i < n; i++) {
       const v = value(rows[i]!);

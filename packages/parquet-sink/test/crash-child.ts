@@ -7,8 +7,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { double, int, long, readStream, timestamp } from "@skp/core";
 import type { ReadLimit, Source } from "@skp/core";
+import { double, int, long, readStream, timestamp } from "@skp/core";
 import { parquetSink } from "../src/index.js";
 
 const [workDir, rowsArg] = process.argv.slice(2);
@@ -16,15 +16,19 @@ if (!workDir) throw new Error("usage: crash-child.ts <workDir> <rows>");
 const TOTAL = Number(rowsArg ?? 2_000);
 
 const source: Source<{ seq: number; id: number; ts: number; value: number }, number> = {
-  description: "SequenceSource", identity: `SequenceSource(${TOTAL})`,
+  description: "SequenceSource",
+  identity: `SequenceSource(${TOTAL})`,
   fields: { seq: long(), id: int(), ts: timestamp(), value: double() },
   initialOffset: () => 0,
-  latestOffset: (start: number, limit: ReadLimit) => Math.min(TOTAL, limit.maxRows === undefined || limit.unbounded ? TOTAL : start + limit.maxRows),
-  getBatch: (start: number, end: number) => Array.from({ length: end - start }, (_, k) => {
-    const i = start + k;
-    return { seq: i, id: i % 4, ts: 1_762_412_400_000 + i * 250, value: (i * 13) % 97 };
-  }),
-  commit() {}, stop() {},
+  latestOffset: (start: number, limit: ReadLimit) =>
+    Math.min(TOTAL, limit.maxRows === undefined || limit.unbounded ? TOTAL : start + limit.maxRows),
+  getBatch: (start: number, end: number) =>
+    Array.from({ length: end - start }, (_, k) => {
+      const i = start + k;
+      return { seq: i, id: i % 4, ts: 1_762_412_400_000 + i * 250, value: (i * 13) % 97 };
+    }),
+  commit() {},
+  stop() {},
 };
 
 const query = await readStream(source, { maxOffsetsPerTrigger: 50 })

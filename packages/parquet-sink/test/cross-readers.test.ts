@@ -2,19 +2,27 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { double, int, long, MemoryStream, readStream, string, struct, timestamp } from "@skp/core";
 import { describe, expect, it } from "vitest";
-import { MemoryStream, double, int, long, readStream, string, struct, timestamp } from "@skp/core";
 import { parquetSink } from "../src/index.js";
 import { tempDir } from "./helpers.js";
 
 const schema = struct({ id: int(), ts: timestamp(), value: double(), seq: long(), source: string().nullable() });
 const T0 = Date.UTC(2025, 10, 6, 7, 0, 0);
-const rows = Array.from({ length: 500 }, (_, i) => ({ id: i % 5, ts: T0 + i * 200, value: (i * 37) % 101 + 0.25, seq: i, source: i % 7 === 0 ? null : "sim-producer" }));
+const rows = Array.from({ length: 500 }, (_, i) => ({
+  id: i % 5,
+  ts: T0 + i * 200,
+  value: ((i * 37) % 101) + 0.25,
+  seq: i,
+  source: i % 7 === 0 ? null : "sim-producer",
+}));
 
 /** The seed pipeline's output: raw events, partitioned by id, written over several batches. */
 async function writeEvents(path: string) {
   const input = new MemoryStream(schema);
-  const q = await readStream(input).writeStream.format(parquetSink({ path, partitionBy: ["id"], compaction: false })).start();
+  const q = await readStream(input)
+    .writeStream.format(parquetSink({ path, partitionBy: ["id"], compaction: false }))
+    .start();
   for (let b = 0; b < 5; b++) {
     input.addData(rows.slice(b * 100, b * 100 + 100));
     await q.processAllAvailable();
@@ -36,10 +44,15 @@ describe("readers no one here wrote", () => {
     const got = await duckdb(`
       select id, epoch_ms(ts) as ts, value, seq, source
       from read_parquet('${path}/**/*.parquet', hive_partitioning = true) order by seq`);
-    expect(got.map((r) => ({ id: Number(r.id), ts: Number(r.ts), value: Number(r.value), seq: Number(r.seq), source: r.source }))).toEqual(rows);
+    expect(got.map((r) => ({ id: Number(r.id), ts: Number(r.ts), value: Number(r.value), seq: Number(r.seq), source: r.source }))).toEqual(
+      rows,
+    );
     const types = await duckdb(`describe select * from read_parquet('${path}/**/*.parquet', hive_partitioning = true)`);
     expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toMatchObject({
-      ts: "TIMESTAMP WITH TIME ZONE", value: "DOUBLE", seq: "BIGINT", source: "VARCHAR",
+      ts: "TIMESTAMP WITH TIME ZONE",
+      value: "DOUBLE",
+      seq: "BIGINT",
+      source: "VARCHAR",
     });
   });
 
@@ -62,9 +75,18 @@ print("RESULT " + json.dumps({"rows": len(df), "ids": sorted(int(x) for x in df[
   "nulls": int(df["source"].isna().sum())}))
 `;
     const out = execFileSync(python, ["-c", script, path, join(tempDir(), "validation_output.csv")], { encoding: "utf8" });
-    const result = JSON.parse(out.split("\n").find((l) => l.startsWith("RESULT "))!.slice(7));
+    const result = JSON.parse(
+      out
+        .split("\n")
+        .find((l) => l.startsWith("RESULT "))!
+        .slice(7),
+    );
     expect(result).toEqual({
-      rows: 500, ids: [0, 1, 2, 3, 4], sum: rows.reduce((s, r) => s + r.value, 0), tz: "UTC", first_ts: T0,
+      rows: 500,
+      ids: [0, 1, 2, 3, 4],
+      sum: rows.reduce((s, r) => s + r.value, 0),
+      tz: "UTC",
+      first_ts: T0,
       nulls: rows.filter((r) => r.source === null).length,
     });
   }, 600_000);
@@ -83,6 +105,9 @@ function pandasPython(): string | undefined {
   const index = /extra-index-url='([^' ]+)/.exec(config)?.[1] ?? /index-url='([^' ]+)/.exec(config)?.[1];
   if (!index) return undefined;
   if (spawnSync("python3", ["-m", "venv", venv]).status !== 0) return undefined;
-  const pip = spawnSync(python, ["-m", "pip", "install", "-q", "--index-url", index, "pandas", "pyarrow"], { encoding: "utf8", timeout: 480_000 });
+  const pip = spawnSync(python, ["-m", "pip", "install", "-q", "--index-url", index, "pandas", "pyarrow"], {
+    encoding: "utf8",
+    timeout: 480_000,
+  });
   return pip.status === 0 && ok() ? python : undefined;
 }

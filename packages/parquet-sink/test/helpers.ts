@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterEach } from "vitest";
-import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
-import { MemoryStream, readStream } from "@skp/core";
 import type { DataType, Fields, Infer } from "@skp/core";
+import { MemoryStream, readStream } from "@skp/core";
+import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
+import { afterEach } from "vitest";
 import { parquetSink } from "../src/index.js";
 
 const dirs: string[] = [];
@@ -50,10 +50,16 @@ export async function readAll(root: string): Promise<Record<string, unknown>[]> 
 }
 
 /** Runs each list of rows as one batch of a query into a fresh parquetSink; returns the sink. */
-export async function runBatches<S extends DataType<unknown> & { fields: Fields }>(schema: S, batches: readonly Infer<S>[][], options: Parameters<typeof parquetSink>[0]) {
+export async function runBatches<S extends DataType<unknown> & { fields: Fields }>(
+  schema: S,
+  batches: readonly Infer<S>[][],
+  options: Parameters<typeof parquetSink>[0],
+) {
   const input = new MemoryStream(schema);
   const sink = parquetSink(options);
-  const q = await readStream(input).writeStream.format(sink as never).start(); // the sink takes any row
+  const q = await readStream(input)
+    .writeStream.format(sink as never)
+    .start(); // the sink takes any row
   for (const b of batches) {
     input.addData(b);
     await q.processAllAvailable();
@@ -64,7 +70,11 @@ export async function runBatches<S extends DataType<unknown> & { fields: Fields 
 
 /** The query id the sink recorded in its last commit record. */
 export function ownerOf(path: string): string {
-  const last = Math.max(...readdirSync(join(path, "_skp_metadata")).filter((n) => /^\d+$/.test(n)).map(Number));
+  const last = Math.max(
+    ...readdirSync(join(path, "_skp_metadata"))
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number),
+  );
   return JSON.parse(readFileSync(join(path, "_skp_metadata", String(last)), "utf8")).queryId;
 }
 

@@ -1,17 +1,40 @@
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { any, binary, boolean, count, double, int, long, MemoryStream, readStream, string, struct, timestamp, window } from "@skp/core";
 import { describe, expect, it } from "vitest";
-import { MemoryStream, binary, boolean, double, int, long, readStream, string, struct, timestamp, count, window, any } from "@skp/core";
 import { committedFiles, parquetSink } from "../src/index.js";
 import { ownerOf, readAll, runBatches, tempDir, visibleFiles } from "./helpers.js";
 
 const schema = struct({
-  id: int(), ts: timestamp(), value: double(), big: long(), ok: boolean(), source: string().nullable(), raw: binary().nullable(), extra: any(),
+  id: int(),
+  ts: timestamp(),
+  value: double(),
+  big: long(),
+  ok: boolean(),
+  source: string().nullable(),
+  raw: binary().nullable(),
+  extra: any(),
 });
-type Ev = { id: number; ts: number; value: number; big: number; ok: boolean; source: string | null; raw: Uint8Array | null; extra: unknown };
+type Ev = {
+  id: number;
+  ts: number;
+  value: number;
+  big: number;
+  ok: boolean;
+  source: string | null;
+  raw: Uint8Array | null;
+  extra: unknown;
+};
 const ev = (i: number, over: Partial<Ev> = {}): Ev => ({
-  id: i % 3, ts: Date.UTC(2025, 10, 6, 7, 0, i), value: i + 0.5, big: 2 ** 40 + i, ok: i % 2 === 0,
-  source: i % 4 === 0 ? null : `s${i}`, raw: i % 5 === 0 ? null : new Uint8Array([i, 255]), extra: { n: i }, ...over,
+  id: i % 3,
+  ts: Date.UTC(2025, 10, 6, 7, 0, i),
+  value: i + 0.5,
+  big: 2 ** 40 + i,
+  ok: i % 2 === 0,
+  source: i % 4 === 0 ? null : `s${i}`,
+  raw: i % 5 === 0 ? null : new Uint8Array([i, 255]),
+  extra: { n: i },
+  ...over,
 });
 
 const run = (path: string, batches: Ev[][], options: Parameters<typeof parquetSink>[0] = { path }) => runBatches(schema, batches, options);
@@ -24,13 +47,23 @@ describe("parquetSink", () => {
     expect(readdirSync(path).sort()).toEqual(["_skp_metadata", "id=0", "id=1", "id=2"]);
     for (const f of visibleFiles(path)) expect(f).toMatch(/^id=\d\/part-0000[01]-[0-9a-f-]{36}\.snappy\.parquet$/);
     const back = (await readAll(path)).map((r) => ({
-      id: Number(r.id), ts: (r.ts as Date).getTime(), value: r.value, big: Number(r.big), ok: r.ok, source: r.source,
-      raw: r.raw == null ? null : new Uint8Array(r.raw as Uint8Array), extra: r.extra,
+      id: Number(r.id),
+      ts: (r.ts as Date).getTime(),
+      value: r.value,
+      big: Number(r.big),
+      ok: r.ok,
+      source: r.source,
+      raw: r.raw == null ? null : new Uint8Array(r.raw as Uint8Array),
+      extra: r.extra,
     }));
     const expected = rows.map((r) => ({ ...r, raw: r.raw }));
     const key = (r: { ts: number }) => r.ts;
     expect(back.sort((a, b) => key(a) - key(b))).toEqual(expected.sort((a, b) => key(a) - key(b)));
-    expect(JSON.parse(readFileSync(join(path, "_skp_metadata", "0"), "utf8")).files.map((f: { rows: number }) => f.rows).reduce((a: number, b: number) => a + b)).toBe(5);
+    expect(
+      JSON.parse(readFileSync(join(path, "_skp_metadata", "0"), "utf8"))
+        .files.map((f: { rows: number }) => f.rows)
+        .reduce((a: number, b: number) => a + b),
+    ).toBe(5);
   });
 
   it("timestamps in micros when asked, written as INT64 TIMESTAMP(UTC)", async () => {
@@ -39,32 +72,59 @@ describe("parquetSink", () => {
     const { parquetMetadataAsync, asyncBufferFromFile } = await import("hyparquet");
     const meta = await parquetMetadataAsync(await asyncBufferFromFile(join(path, visibleFiles(path)[0]!)));
     const ts = meta.schema.find((e) => e.name === "ts")!;
-    expect([ts.type, ts.converted_type, ts.logical_type]).toEqual(["INT64", "TIMESTAMP_MICROS", { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MICROS" }]);
+    expect([ts.type, ts.converted_type, ts.logical_type]).toEqual([
+      "INT64",
+      "TIMESTAMP_MICROS",
+      { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MICROS" },
+    ]);
     expect(((await readAll(path))[0]!.ts as Date).getTime()).toBe(ev(1).ts);
   });
 
   it("escapes partition values as Spark does, and names nulls __HIVE_DEFAULT_PARTITION__", async () => {
     const path = tempDir();
     await run(path, [[ev(1, { source: "a/b=c" }), ev(2, { source: null }), ev(3, { source: "50%" })]], { path, partitionBy: ["source"] });
-    expect(readdirSync(path).filter((n) => n.startsWith("source=")).sort()).toEqual(["source=50%25", "source=__HIVE_DEFAULT_PARTITION__", "source=a%2Fb%3Dc"]);
+    expect(
+      readdirSync(path)
+        .filter((n) => n.startsWith("source="))
+        .sort(),
+    ).toEqual(["source=50%25", "source=__HIVE_DEFAULT_PARTITION__", "source=a%2Fb%3Dc"]);
   });
 
-  it("partitions by several columns (nested directories); values that share a directory name (null and \"\") share it", async () => {
+  it('partitions by several columns (nested directories); values that share a directory name (null and "") share it', async () => {
     const path = tempDir();
-    const rows = [ev(0, { source: "x" }), ev(1, { source: "" }), ev(2, { source: null }), ev(3, { source: "" }), ev(4, { source: null }), ev(5, { source: "a/b" })];
+    const rows = [
+      ev(0, { source: "x" }),
+      ev(1, { source: "" }),
+      ev(2, { source: null }),
+      ev(3, { source: "" }),
+      ev(4, { source: null }),
+      ev(5, { source: "a/b" }),
+    ];
     await run(path, [rows], { path, partitionBy: ["id", "source"] });
     expect(visibleFiles(path).map((f) => f.slice(0, f.lastIndexOf("/")))).toEqual([
-      "id=0/source=__HIVE_DEFAULT_PARTITION__", "id=0/source=x", "id=1/source=__HIVE_DEFAULT_PARTITION__",
-      "id=2/source=__HIVE_DEFAULT_PARTITION__", "id=2/source=a%2Fb",
+      "id=0/source=__HIVE_DEFAULT_PARTITION__",
+      "id=0/source=x",
+      "id=1/source=__HIVE_DEFAULT_PARTITION__",
+      "id=2/source=__HIVE_DEFAULT_PARTITION__",
+      "id=2/source=a%2Fb",
     ]);
-    const back = (await readAll(path)).map((r) => [(r.ts as Date).getTime(), Number(r.id), r.source]).sort((a, b) => (a[0] as number) - (b[0] as number));
+    const back = (await readAll(path))
+      .map((r) => [(r.ts as Date).getTime(), Number(r.id), r.source])
+      .sort((a, b) => (a[0] as number) - (b[0] as number));
     expect(back).toEqual(rows.map((r) => [r.ts, r.id, r.source || "__HIVE_DEFAULT_PARTITION__"]));
   });
 
   it("names timestamp partitions as Spark renders timestamps (UTC, fraction only when present)", async () => {
     const path = tempDir();
-    await run(path, [[ev(1, { ts: Date.UTC(2025, 10, 6, 7, 0, 0) }), ev(2, { ts: Date.UTC(2025, 10, 6, 7, 0, 0, 500) })]], { path, partitionBy: ["ts"] });
-    expect(readdirSync(path).filter((n) => n.startsWith("ts=")).sort()).toEqual(["ts=2025-11-06 07%3A00%3A00", "ts=2025-11-06 07%3A00%3A00.5"]);
+    await run(path, [[ev(1, { ts: Date.UTC(2025, 10, 6, 7, 0, 0) }), ev(2, { ts: Date.UTC(2025, 10, 6, 7, 0, 0, 500) })]], {
+      path,
+      partitionBy: ["ts"],
+    });
+    expect(
+      readdirSync(path)
+        .filter((n) => n.startsWith("ts="))
+        .sort(),
+    ).toEqual(["ts=2025-11-06 07%3A00%3A00", "ts=2025-11-06 07%3A00%3A00.5"]);
   });
 
   it("skips a batch id it already committed (a replay after restart writes nothing twice)", async () => {
@@ -85,7 +145,9 @@ describe("parquetSink", () => {
     const input = new MemoryStream(schema);
     const q = await readStream(input).writeStream.format(parquetSink({ path })).start();
     input.addData(ev(2));
-    await expect(q.processAllAvailable()).rejects.toThrow(/already holds the output of query .*Write to a new path, or restart the original query from its checkpoint/);
+    await expect(q.processAllAvailable()).rejects.toThrow(
+      /already holds the output of query .*Write to a new path, or restart the original query from its checkpoint/,
+    );
     expect(await readAll(path)).toHaveLength(1);
   });
 
@@ -128,7 +190,9 @@ describe("parquetSink", () => {
     const input = new MemoryStream(schema);
     input.addData(ev(1), ev(2));
     const q = await readStream(input).writeStream.format(parquetSink({ path })).option("checkpointLocation", chk).start();
-    await expect(q.processAllAvailable()).rejects.toThrow(/Writing batch 0 under .*out failed: .*(EEXIST|ENOTDIR).*Nothing of the batch is visible; it is retried when the query restarts/);
+    await expect(q.processAllAvailable()).rejects.toThrow(
+      /Writing batch 0 under .*out failed: .*(EEXIST|ENOTDIR).*Nothing of the batch is visible; it is retried when the query restarts/,
+    );
     expect(existsSync(join(chk, "offsets", "0"))).toBe(true);
     expect(existsSync(join(chk, "commits", "0"))).toBe(false);
     const { rmSync } = await import("node:fs");
@@ -147,7 +211,9 @@ describe("parquetSink", () => {
     const q = await agg.writeStream.outputMode("update").format(parquetSink({ path })).start();
     input.addData(ev(1));
     await expect(q.processAllAvailable()).rejects.toThrow(/supports output mode "append" only/);
-    const q2 = await readStream(input).writeStream.format(parquetSink({ path: tempDir(), partitionBy: ["nope"] })).start();
+    const q2 = await readStream(input)
+      .writeStream.format(parquetSink({ path: tempDir(), partitionBy: ["nope"] }))
+      .start();
     await expect(q2.processAllAvailable()).rejects.toThrow(/partitionBy column "nope" is not in the query output/);
     expect(() => parquetSink({ path, compression: "zstd" as never })).toThrow(/"snappy" or "uncompressed"/);
     void window;

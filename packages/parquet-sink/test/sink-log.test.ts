@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import { double, int, struct, timestamp } from "@skp/core";
+import { describe, expect, it } from "vitest";
 import { committedFiles, parquetSink } from "../src/index.js";
 import { ownerOf, readTimes, runBatches, tempDir, visibleFiles } from "./helpers.js";
 
@@ -33,7 +33,9 @@ describe("the sink's log (_skp_metadata)", () => {
     const path = tempDir();
     const input = batches(27);
     await runBatches(schema, input, { path, partitionBy: ["id"], compaction: { everyBatches: 5, minFiles: 2 } });
-    const later = logNames(path).filter((n) => n.startsWith("compact-")).map((n) => Number(n.slice(8)));
+    const later = logNames(path)
+      .filter((n) => n.startsWith("compact-"))
+      .map((n) => Number(n.slice(8)));
     expect(later.length).toBeGreaterThan(0);
     for (const id of later) expect(id).toBeGreaterThan(snapshotOf(path, 19).compactionId);
     await expectExactlyOnce(path, input);

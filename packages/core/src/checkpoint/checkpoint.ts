@@ -1,13 +1,13 @@
 import { errorMessage, errors } from "../errors.js";
 import type { Offset } from "../sources/source.js";
-import { commitSerializer } from "./commit-log.js";
 import type { CommitMetadata } from "./commit-log.js";
+import { commitSerializer } from "./commit-log.js";
 import type { CheckpointFileSystem } from "./file-system.js";
 import { FileMetadataLog, parseJsonLine, splitVersioned } from "./metadata-log.js";
-import { offsetSeqSerializer } from "./offset-seq-log.js";
 import type { OffsetSeq } from "./offset-seq-log.js";
-import { checkShape } from "./query-shape.js";
+import { offsetSeqSerializer } from "./offset-seq-log.js";
 import type { QueryShape } from "./query-shape.js";
+import { checkShape } from "./query-shape.js";
 
 /** Where a restarted query picks up. */
 export interface Recovery {
@@ -93,19 +93,26 @@ export class Checkpoint {
     const lastCommitted = committed?.[0] ?? -1;
     if (lastCommitted === n) {
       return {
-        nextBatchId: n + 1, committedOffset: seq.end,
-        watermarkMs: committed![1].nextBatchWatermarkMs, operatorWatermarks: committed![1].operatorWatermarks,
+        nextBatchId: n + 1,
+        committedOffset: seq.end,
+        watermarkMs: committed![1].nextBatchWatermarkMs,
+        operatorWatermarks: committed![1].operatorWatermarks,
       };
     }
     if (lastCommitted === n - 1) {
       return {
-        nextBatchId: n, committedOffset: n === 0 ? undefined : seq.start,
-        watermarkMs: seq.batchWatermarkMs, operatorWatermarks: seq.operatorWatermarks, pending: seq,
+        nextBatchId: n,
+        committedOffset: n === 0 ? undefined : seq.start,
+        watermarkMs: seq.batchWatermarkMs,
+        operatorWatermarks: seq.operatorWatermarks,
+        pending: seq,
       };
     }
     throw errors.corruptCheckpoint(
       this.commits.dir,
-      lastCommitted > n ? `commit ${lastCommitted} has no offsets entry (newest offsets entry is ${n})` : `commits stop at ${lastCommitted} but offsets reach ${n}`,
+      lastCommitted > n
+        ? `commit ${lastCommitted} has no offsets entry (newest offsets entry is ${n})`
+        : `commits stop at ${lastCommitted} but offsets reach ${n}`,
     );
   }
 
@@ -134,8 +141,11 @@ export class Checkpoint {
     }
     const offset = await compute();
     await this.fs.mkdirs(this.fs.join(this.dir, "sources", "0"));
-    await this.fs.writeAtomic(file, `v1
-${JSON.stringify(offset)}`);
+    await this.fs.writeAtomic(
+      file,
+      `v1
+${JSON.stringify(offset)}`,
+    );
     return offset;
   }
 

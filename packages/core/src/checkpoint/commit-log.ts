@@ -1,5 +1,5 @@
-import { parseJsonLine, splitVersioned } from "./metadata-log.js";
 import type { LogSerializer } from "./metadata-log.js";
+import { parseJsonLine, splitVersioned } from "./metadata-log.js";
 
 /**
  * `commits/<N>`: written after the sink committed batch N. Its presence means "batch N is done".

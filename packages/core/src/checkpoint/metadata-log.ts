@@ -50,7 +50,10 @@ export class FileMetadataLog<T> implements MetadataLog<T> {
 
   async batchIds(): Promise<number[]> {
     const names = await this.fs.list(this.dir);
-    return names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+    return names
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
   }
 
   async getLatest(): Promise<[number, T] | undefined> {
@@ -73,7 +76,10 @@ export class FileMetadataLog<T> implements MetadataLog<T> {
 export function splitVersioned(text: string, maxVersion: number): string[] {
   const lines = text.split("\n");
   const m = /^v(\d+)$/.exec(lines[0] ?? "");
-  if (!m) throw new Error(`first line should be a version like "v1", found ${JSON.stringify((lines[0] ?? "").slice(0, 20))} (truncated or not a skp checkpoint file)`);
+  if (!m)
+    throw new Error(
+      `first line should be a version like "v1", found ${JSON.stringify((lines[0] ?? "").slice(0, 20))} (truncated or not a skp checkpoint file)`,
+    );
   if (Number(m[1]) > maxVersion) throw new Error(`written by a newer skp (log version v${m[1]}, this one reads up to v${maxVersion})`);
   return lines.slice(1);
 }

@@ -8,9 +8,11 @@ let modules: Promise<{ fs: Fs; path: Path; hostname: string }> | undefined;
 
 /** Node's modules, loaded on first use so that bundles which never checkpoint never load `node:fs`. */
 function node() {
-  return (modules ??= Promise.all([import("node:fs/promises"), import("node:path"), import("node:os")]).then(
-    ([fs, path, os]) => ({ fs, path, hostname: os.hostname() }),
-  ));
+  return (modules ??= Promise.all([import("node:fs/promises"), import("node:path"), import("node:os")]).then(([fs, path, os]) => ({
+    fs,
+    path,
+    hostname: os.hostname(),
+  })));
 }
 
 const LOCK_FILE = ".lock";
@@ -76,7 +78,9 @@ export function nodeFileSystem(): CheckpointFileSystem {
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
           await fs.writeFile(file, content, { flag: "wx" });
-          return async () => { await fs.rm(file, { force: true }); };
+          return async () => {
+            await fs.rm(file, { force: true });
+          };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
         }

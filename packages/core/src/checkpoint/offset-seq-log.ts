@@ -1,6 +1,6 @@
 import type { Offset } from "../sources/source.js";
-import { parseJsonLine, splitVersioned } from "./metadata-log.js";
 import type { LogSerializer } from "./metadata-log.js";
+import { parseJsonLine, splitVersioned } from "./metadata-log.js";
 
 /**
  * `offsets/<N>`: written (and fsynced) BEFORE batch N runs, so a re-run of N reads exactly the same

@@ -19,9 +19,11 @@ export function queryShape(plan: AnalyzedPlan, sourceIdentity: string): QuerySha
   return {
     source: sourceIdentity,
     groupingKeys: agg ? [...agg.keyColumns] : null,
-    window: !w ? null : w.kind === "window"
-      ? `window(${w.column}, ${w.sizeMs}ms, ${w.slideMs}ms, ${w.startMs}ms)`
-      : `sessionWindow(${w.column}, ${w.gapMs}ms)`,
+    window: !w
+      ? null
+      : w.kind === "window"
+        ? `window(${w.column}, ${w.sizeMs}ms, ${w.slideMs}ms, ${w.startMs}ms)`
+        : `sessionWindow(${w.column}, ${w.gapMs}ms)`,
     aggregates: agg ? agg.node.aggs.map((a) => `${a.kind}(${a.column ?? "*"}) as ${a.name}`) : null,
   };
 }

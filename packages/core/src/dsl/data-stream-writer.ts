@@ -2,15 +2,13 @@ import type { OutputMode } from "../batch/output-mode.js";
 import { errors } from "../errors.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { PlanNode } from "../plan/nodes.js";
-import { WRITER_OPTIONS, startQuery } from "../runtime/start-query.js";
 import type { WriterOptions } from "../runtime/start-query.js";
+import { startQuery, WRITER_OPTIONS } from "../runtime/start-query.js";
 import type { StreamingQuery } from "../runtime/streaming-query.js";
-import { resolveTrigger } from "../runtime/trigger.js";
 import type { Trigger } from "../runtime/trigger.js";
+import { resolveTrigger } from "../runtime/trigger.js";
 import { foreachBatch as foreachBatchSink } from "../sinks/foreach-batch.js";
 import type { BatchInfo, Sink } from "../sinks/sink.js";
-
-
 
 /**
  * Spark's `DataStreamWriter`: output mode, trigger, options and sink, then `start()`. It only
@@ -71,8 +69,13 @@ export class DataStreamWriter<R extends object> {
   /** Validates the query against the output mode, compiles it to RxJS operators and starts running it. */
   start(): Promise<StreamingQuery<R>> {
     return startQuery<R>({
-      plan: this.plan, analyzed: this.analyzed, outputMode: this.mode, trigger: this.triggerSpec,
-      name: this.name, sink: this.sink, options: { ...this.options },
+      plan: this.plan,
+      analyzed: this.analyzed,
+      outputMode: this.mode,
+      trigger: this.triggerSpec,
+      name: this.name,
+      sink: this.sink,
+      options: { ...this.options },
     });
   }
 }

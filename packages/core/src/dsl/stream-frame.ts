@@ -1,19 +1,18 @@
 import type { OperatorFunction } from "rxjs";
-import { errors } from "../errors.js";
-import type { Column } from "../expr/column.js";
-import { analyze } from "../plan/analyze.js";
-import type { AnalyzedPlan } from "../plan/analyze.js";
-import type { ParseMode, PlanNode } from "../plan/nodes.js";
 import type { LateRecord, MalformedRecord, MicroBatch } from "../batch/micro-batch.js";
-import { DataType } from "../schema/types.js";
-import type { Fields, Infer, Prettify } from "../schema/types.js";
-import type { Sink } from "../sinks/sink.js";
-import { parseDuration } from "../util/duration.js";
-import type { Duration } from "../util/duration.js";
-import { DataStreamWriter } from "./data-stream-writer.js";
+import { errors } from "../errors.js";
 import type { AggExpr } from "../expr/aggregates.js";
 import { count } from "../expr/aggregates.js";
-import type { GroupKey } from "../plan/nodes.js";
+import type { Column } from "../expr/column.js";
+import type { AnalyzedPlan } from "../plan/analyze.js";
+import { analyze } from "../plan/analyze.js";
+import type { GroupKey, ParseMode, PlanNode } from "../plan/nodes.js";
+import type { Fields, Infer, Prettify } from "../schema/types.js";
+import { DataType } from "../schema/types.js";
+import type { Sink } from "../sinks/sink.js";
+import type { Duration } from "../util/duration.js";
+import { parseDuration } from "../util/duration.js";
+import { DataStreamWriter } from "./data-stream-writer.js";
 import type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./types.js";
 
 export interface ParseJsonOptions<K extends string, M extends ParseMode> {
@@ -115,7 +114,11 @@ export class StreamFrame<R extends object> {
       throw errors.badOption("mode", mode, '"permissive", "dropMalformed", "failFast" or "quarantine"');
     }
     if (mode === "quarantine" && !deadLetters) {
-      throw errors.badOption("deadLetters", undefined, 'a sink for mode "quarantine" (e.g. memorySink()), so malformed records are kept, not lost');
+      throw errors.badOption(
+        "deadLetters",
+        undefined,
+        'a sink for mode "quarantine" (e.g. memorySink()), so malformed records are kept, not lost',
+      );
     }
     return new StreamFrame({ kind: "parseJson", child: this.plan, schema, column, mode, keep, deadLetters });
   }
@@ -140,10 +143,20 @@ export class StreamFrame<R extends object> {
    *
    * @example frame.transform(map((b) => ({ ...b, rows: b.rows.filter((r) => r.ok) })), { name: "onlyOk" })
    */
-  transform<R2 extends object = R>(operator: OperatorFunction<MicroBatch<R>, MicroBatch<R2>>, options?: TransformOptions | Fields): StreamFrame<R2> {
+  transform<R2 extends object = R>(
+    operator: OperatorFunction<MicroBatch<R>, MicroBatch<R2>>,
+    options?: TransformOptions | Fields,
+  ): StreamFrame<R2> {
     const { fields, name } = isTransformOptions(options) ? options : { fields: options, name: undefined };
-    if (name !== undefined && (typeof name !== "string" || name === "")) throw errors.badOption("name", name, "a non-empty string naming the transform");
-    return new StreamFrame({ kind: "transform", child: this.plan, operator: operator as OperatorFunction<MicroBatch<any>, MicroBatch<any>>, fields, name });
+    if (name !== undefined && (typeof name !== "string" || name === ""))
+      throw errors.badOption("name", name, "a non-empty string naming the transform");
+    return new StreamFrame({
+      kind: "transform",
+      child: this.plan,
+      operator: operator as OperatorFunction<MicroBatch<any>, MicroBatch<any>>,
+      fields,
+      name,
+    });
   }
 
   /** Starts describing where and how results are written. */

@@ -8,10 +8,13 @@ export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never
 /** A grouping key over rows of type `R`: a column name, `window(...)` or `sessionWindow(...)`. */
 export type GroupKeyOf<R> = (keyof R & string) | WindowSpec | SessionWindowSpec;
 
-type KeyRow<R, K> = K extends WindowSpec ? { window: WindowValue }
-  : K extends SessionWindowSpec ? { session_window: WindowValue }
-  : K extends keyof R ? { [P in K]: R[K] }
-  : never;
+type KeyRow<R, K> = K extends WindowSpec
+  ? { window: WindowValue }
+  : K extends SessionWindowSpec
+    ? { session_window: WindowValue }
+    : K extends keyof R
+      ? { [P in K]: R[K] }
+      : never;
 
 /** The key columns of `groupBy(...keys)`. */
 export type KeysRow<R, K extends readonly unknown[]> = UnionToIntersection<{ [I in keyof K]: KeyRow<R, K[I]> }[number]>;

@@ -1,5 +1,5 @@
 import { errors } from "../errors.js";
-import { DataType, double, isNumericKind, long } from "../schema/types.js";
+import { type DataType, double, isNumericKind, long } from "../schema/types.js";
 import type { SchemaFields } from "./column.js";
 
 export type AggKind = "count" | "sum" | "avg" | "min" | "max" | "first" | "last";
@@ -40,11 +40,16 @@ export const first = <C extends string>(column: C) => new AggExpr("first", colum
 export const last = <C extends string>(column: C) => new AggExpr("last", column, `last(${column})` as `last(${C})`);
 
 /** The output value type of an aggregate over rows of type `R`. */
-export type AggValue<R, A> = A extends AggExpr<string, infer K, infer C>
-  ? K extends "count" ? number
-    : K extends "sum" | "avg" ? number | null
-    : C extends keyof R ? R[C] | null : unknown
-  : never;
+export type AggValue<R, A> =
+  A extends AggExpr<string, infer K, infer C>
+    ? K extends "count"
+      ? number
+      : K extends "sum" | "avg"
+        ? number | null
+        : C extends keyof R
+          ? R[C] | null
+          : unknown
+    : never;
 
 /**
  * Run-time form of an aggregate. Accumulators are JSON-serializable (numbers, null, small objects) so
@@ -76,7 +81,8 @@ export function bindAggregate(agg: AggExpr, fields: SchemaFields): Aggregator {
   switch (agg.kind) {
     case "count":
       return {
-        ...base, type: long(),
+        ...base,
+        type: long(),
         init: () => 0,
         update: base.column === undefined ? (acc: number) => acc + 1 : (acc: number, v) => (v == null ? acc : acc + 1),
         merge: (a: number, b: number) => a + b,
@@ -84,7 +90,8 @@ export function bindAggregate(agg: AggExpr, fields: SchemaFields): Aggregator {
       };
     case "sum":
       return {
-        ...base, type: (inputType!.kind === "double" || inputType!.kind === "any" ? double() : long()).nullable(),
+        ...base,
+        type: (inputType!.kind === "double" || inputType!.kind === "any" ? double() : long()).nullable(),
         init: () => null,
         update: (acc: number | null, v) => (v == null ? acc : acc === null ? (v as number) : acc + (v as number)),
         merge: (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b),
@@ -92,10 +99,14 @@ export function bindAggregate(agg: AggExpr, fields: SchemaFields): Aggregator {
       };
     case "avg":
       return {
-        ...base, type: double().nullable(),
+        ...base,
+        type: double().nullable(),
         init: () => ({ s: 0, n: 0 }),
         update: (acc: { s: number; n: number }, v) => {
-          if (v != null) { acc.s += v as number; acc.n++; }
+          if (v != null) {
+            acc.s += v as number;
+            acc.n++;
+          }
           return acc;
         },
         merge: (a: { s: number; n: number }, b: { s: number; n: number }) => ({ s: a.s + b.s, n: a.n + b.n }),
@@ -113,14 +124,20 @@ export function bindAggregate(agg: AggExpr, fields: SchemaFields): Aggregator {
       // (session merges) stays exact, also across restarts.
       type Acc = { v: unknown; b: number; i: number };
       const earlier = (b: number, i: number, acc: Acc) => b < acc.b || (b === acc.b && i < acc.i);
-      const takeNew = agg.kind === "first"
-        ? (b: number, i: number, acc: Acc) => acc.b < 0 || earlier(b, i, acc)
-        : (b: number, i: number, acc: Acc) => acc.b < 0 || !earlier(b, i, acc);
+      const takeNew =
+        agg.kind === "first"
+          ? (b: number, i: number, acc: Acc) => acc.b < 0 || earlier(b, i, acc)
+          : (b: number, i: number, acc: Acc) => acc.b < 0 || !earlier(b, i, acc);
       return {
-        ...base, type: inputType!.nullable(),
+        ...base,
+        type: inputType!.nullable(),
         init: () => ({ v: null, b: -1, i: -1 }),
         update: (acc: Acc, v, b, i) => {
-          if (takeNew(b, i, acc)) { acc.v = v; acc.b = b; acc.i = i; }
+          if (takeNew(b, i, acc)) {
+            acc.v = v;
+            acc.b = b;
+            acc.i = i;
+          }
           return acc;
         },
         merge: (x: Acc, y: Acc) => (y.b >= 0 && takeNew(y.b, y.i, x) ? { ...y } : { ...x }),

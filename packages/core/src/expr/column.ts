@@ -1,6 +1,6 @@
 import { errors } from "../errors.js";
-import { DataType, any, boolean, double, isNumericKind, long, string, timestamp, int } from "../schema/types.js";
 import type { TypeName } from "../schema/types.js";
+import { any, boolean, DataType, double, int, isNumericKind, long, string, timestamp } from "../schema/types.js";
 
 /** Column types as seen by the planner: name → data type. */
 export type SchemaFields = Readonly<Record<string, DataType<unknown>>>;
@@ -24,27 +24,55 @@ export class Column<T = unknown> {
     readonly bind: (fields: SchemaFields) => { type: DataType<unknown>; evaluate: Evaluator },
   ) {}
 
-  plus(other: ColumnLike): Column<number | null> { return arithmetic(this, other, "+", (a, b) => a + b); }
-  minus(other: ColumnLike): Column<number | null> { return arithmetic(this, other, "-", (a, b) => a - b); }
-  multiply(other: ColumnLike): Column<number | null> { return arithmetic(this, other, "*", (a, b) => a * b); }
+  plus(other: ColumnLike): Column<number | null> {
+    return arithmetic(this, other, "+", (a, b) => a + b);
+  }
+  minus(other: ColumnLike): Column<number | null> {
+    return arithmetic(this, other, "-", (a, b) => a - b);
+  }
+  multiply(other: ColumnLike): Column<number | null> {
+    return arithmetic(this, other, "*", (a, b) => a * b);
+  }
   divide(other: ColumnLike): Column<number | null> {
     return arithmetic(this, other, "/", (a, b) => (b === 0 ? null : a / b), "double");
   }
   mod(other: ColumnLike): Column<number | null> {
     return arithmetic(this, other, "%", (a, b) => (b === 0 ? null : a % b));
   }
-  gt(other: ColumnLike): Column<boolean | null> { return compare(this, other, ">", (a, b) => a > b); }
-  geq(other: ColumnLike): Column<boolean | null> { return compare(this, other, ">=", (a, b) => a >= b); }
-  lt(other: ColumnLike): Column<boolean | null> { return compare(this, other, "<", (a, b) => a < b); }
-  leq(other: ColumnLike): Column<boolean | null> { return compare(this, other, "<=", (a, b) => a <= b); }
-  eq(other: ColumnLike): Column<boolean | null> { return compare(this, other, "=", (a, b) => a === b); }
-  neq(other: ColumnLike): Column<boolean | null> { return compare(this, other, "!=", (a, b) => a !== b); }
-  and(other: ColumnLike): Column<boolean | null> { return logical(this, other, "AND", true); }
-  or(other: ColumnLike): Column<boolean | null> { return logical(this, other, "OR", false); }
+  gt(other: ColumnLike): Column<boolean | null> {
+    return compare(this, other, ">", (a, b) => a > b);
+  }
+  geq(other: ColumnLike): Column<boolean | null> {
+    return compare(this, other, ">=", (a, b) => a >= b);
+  }
+  lt(other: ColumnLike): Column<boolean | null> {
+    return compare(this, other, "<", (a, b) => a < b);
+  }
+  leq(other: ColumnLike): Column<boolean | null> {
+    return compare(this, other, "<=", (a, b) => a <= b);
+  }
+  eq(other: ColumnLike): Column<boolean | null> {
+    return compare(this, other, "=", (a, b) => a === b);
+  }
+  neq(other: ColumnLike): Column<boolean | null> {
+    return compare(this, other, "!=", (a, b) => a !== b);
+  }
+  and(other: ColumnLike): Column<boolean | null> {
+    return logical(this, other, "AND", true);
+  }
+  or(other: ColumnLike): Column<boolean | null> {
+    return logical(this, other, "OR", false);
+  }
   not(): Column<boolean | null> {
     return new Column(`(NOT ${this.description})`, (f) => {
       const e = this.bind(f).evaluate;
-      return { type: boolean().nullable(), evaluate: (r) => { const v = e(r); return v == null ? null : !v; } };
+      return {
+        type: boolean().nullable(),
+        evaluate: (r) => {
+          const v = e(r);
+          return v == null ? null : !v;
+        },
+      };
     });
   }
   isNull(): Column<boolean> {
@@ -83,8 +111,16 @@ export function col<T = unknown>(name: string): Column<T> {
 
 /** A literal value. */
 export function lit<T extends string | number | boolean | null>(value: T): Column<T> {
-  const type = typeof value === "string" ? string() : typeof value === "boolean" ? boolean()
-    : typeof value === "number" ? (Number.isInteger(value) ? long() : double()) : any();
+  const type =
+    typeof value === "string"
+      ? string()
+      : typeof value === "boolean"
+        ? boolean()
+        : typeof value === "number"
+          ? Number.isInteger(value)
+            ? long()
+            : double()
+          : any();
   return new Column<T>(typeof value === "string" ? `'${value}'` : String(value), () => ({ type, evaluate: () => value }));
 }
 
@@ -95,24 +131,32 @@ export function toColumn(c: ColumnLike): Column<unknown> {
 }
 
 function arithmetic(
-  left: Column<unknown>, right: ColumnLike, op: string,
-  fn: (a: number, b: number) => number | null, forced?: TypeName,
+  left: Column<unknown>,
+  right: ColumnLike,
+  op: string,
+  fn: (a: number, b: number) => number | null,
+  forced?: TypeName,
 ): Column<number | null> {
   const r = toColumn(right);
   return new Column(`(${left.description} ${op} ${r.description})`, (fields) => {
     const a = left.bind(fields);
     const b = r.bind(fields);
-    for (const [side, c] of [[a, left], [b, r]] as const) {
+    for (const [side, c] of [
+      [a, left],
+      [b, r],
+    ] as const) {
       if (!isNumericKind(side.type.kind) && side.type.kind !== "timestamp" && side.type.kind !== "any") {
         throw errors.wrongColumnType(c.description, `"${op}"`, "a numeric type", side.type.toString());
       }
     }
     const kind = forced ?? widest(a.type.kind, b.type.kind);
-    const ea = a.evaluate, eb = b.evaluate;
+    const ea = a.evaluate,
+      eb = b.evaluate;
     return {
       type: new DataType(kind, true),
       evaluate: (row) => {
-        const x = ea(row), y = eb(row);
+        const x = ea(row),
+          y = eb(row);
         return x == null || y == null ? null : fn(x as number, y as number);
       },
     };
@@ -129,10 +173,15 @@ function widest(a: TypeName, b: TypeName): TypeName {
 function compare(left: Column<unknown>, right: ColumnLike, op: string, fn: (a: any, b: any) => boolean) {
   const r = toColumn(right);
   return new Column<boolean | null>(`(${left.description} ${op} ${r.description})`, (fields) => {
-    const ea = left.bind(fields).evaluate, eb = r.bind(fields).evaluate;
+    const ea = left.bind(fields).evaluate,
+      eb = r.bind(fields).evaluate;
     return {
       type: boolean().nullable(),
-      evaluate: (row) => { const x = ea(row), y = eb(row); return x == null || y == null ? null : fn(x, y); },
+      evaluate: (row) => {
+        const x = ea(row),
+          y = eb(row);
+        return x == null || y == null ? null : fn(x, y);
+      },
     };
   });
 }
@@ -140,12 +189,14 @@ function compare(left: Column<unknown>, right: ColumnLike, op: string, fn: (a: a
 function logical(left: Column<unknown>, right: ColumnLike, op: "AND" | "OR", isAnd: boolean) {
   const r = toColumn(right);
   return new Column<boolean | null>(`(${left.description} ${op} ${r.description})`, (fields) => {
-    const ea = left.bind(fields).evaluate, eb = r.bind(fields).evaluate;
+    const ea = left.bind(fields).evaluate,
+      eb = r.bind(fields).evaluate;
     // SQL three-valued logic: false AND null = false, true OR null = true.
     return {
       type: boolean().nullable(),
       evaluate: (row) => {
-        const x = ea(row), y = eb(row);
+        const x = ea(row),
+          y = eb(row);
         if (isAnd) return x === false || y === false ? false : x == null || y == null ? null : true;
         return x === true || y === true ? true : x == null || y == null ? null : false;
       },
@@ -161,9 +212,15 @@ function castType(to: string): DataType<unknown> {
 function castFn(to: string, e: Evaluator): Evaluator {
   switch (to) {
     case "string":
-      return (r) => { const v = e(r); return v == null ? null : String(v); };
+      return (r) => {
+        const v = e(r);
+        return v == null ? null : String(v);
+      };
     case "boolean":
-      return (r) => { const v = e(r); return v == null ? null : Boolean(v); };
+      return (r) => {
+        const v = e(r);
+        return v == null ? null : Boolean(v);
+      };
     case "timestamp":
       return (r) => {
         const v = e(r);

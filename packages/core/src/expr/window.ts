@@ -1,6 +1,6 @@
-import { parseDuration, parsePositiveDuration } from "../util/duration.js";
-import type { Duration } from "../util/duration.js";
 import { errors } from "../errors.js";
+import type { Duration } from "../util/duration.js";
+import { parseDuration, parsePositiveDuration } from "../util/duration.js";
 import { floorMod } from "../util/time.js";
 
 /** `window(col, size, slide, startTime)`: a tumbling or sliding event-time window grouping key. */

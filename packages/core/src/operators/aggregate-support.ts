@@ -1,7 +1,7 @@
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import type { OutputMode } from "../batch/output-mode.js";
 import type { Aggregator } from "../expr/aggregates.js";
 import type { AggregateAnalysis } from "../plan/analyze.js";
-import type { OutputMode } from "../batch/output-mode.js";
-import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { rowBuilder } from "./batch-operator.js";
 
 /** Separator inside composite state keys; a control character that does not occur in normal data. */
@@ -49,7 +49,8 @@ export function accumulate(aggs: readonly Aggregator[], acc: unknown[], row: Row
 export function compareGroups(a: { t: number | null; k: unknown[] }, b: { t: number | null; k: unknown[] }): number {
   if (a.t !== b.t) return (a.t ?? -Infinity) - (b.t ?? -Infinity);
   for (let i = 0; i < a.k.length; i++) {
-    const x = a.k[i], y = b.k[i];
+    const x = a.k[i],
+      y = b.k[i];
     if (x === y) continue;
     if (x === null) return -1;
     if (y === null) return 1;

@@ -1,7 +1,7 @@
-import { Observable } from "rxjs";
 import type { OperatorFunction } from "rxjs";
-import { SkpError, errors } from "../errors.js";
+import { Observable } from "rxjs";
 import type { MicroBatch } from "../batch/micro-batch.js";
+import { errors, SkpError } from "../errors.js";
 
 /**
  * The one helper every physical operator is built on (like RxJS's `operate`): it owns subscription,
@@ -48,7 +48,10 @@ export function rowBuilder(keys: readonly string[]): (...values: unknown[]) => R
 }
 
 /** Compiles `(row) => ({ a: row.a, b: row.b })` for a fixed list of keys (see {@link rowBuilder}). */
-export function rowPicker(keys: readonly string[], extra?: string): (row: Record<string, unknown>, extraValue?: unknown) => Record<string, unknown> {
+export function rowPicker(
+  keys: readonly string[],
+  extra?: string,
+): (row: Record<string, unknown>, extraValue?: unknown) => Record<string, unknown> {
   const parts = keys.map((k) => `${JSON.stringify(k)}: r[${JSON.stringify(k)}]`);
   if (extra !== undefined) parts.push(`${JSON.stringify(extra)}: x`);
   return new Function("r", "x", `return {${parts.join(", ")}};`) as (r: Record<string, unknown>, x?: unknown) => Record<string, unknown>;

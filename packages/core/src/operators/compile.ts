@@ -1,17 +1,17 @@
 import type { OperatorFunction } from "rxjs";
-import { pipe, identity } from "rxjs";
+import { identity, pipe } from "rxjs";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import type { OutputMode } from "../batch/output-mode.js";
 import { Column } from "../expr/column.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
-import type { OutputMode } from "../batch/output-mode.js";
-import { userTransform } from "./user-transform.js";
 import type { Sink } from "../sinks/sink.js";
 import type { StateStore, StateStoreProvider } from "../state/state-store.js";
-import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { filter } from "./filter.js";
 import { parseJson } from "./parse-json.js";
 import { select } from "./select.js";
 import { sessionAggregate } from "./session-aggregate.js";
 import type { StatefulOperator } from "./stateful.js";
+import { userTransform } from "./user-transform.js";
 import { watermark } from "./watermark.js";
 import { windowAggregate } from "./window-aggregate.js";
 import { withColumn } from "./with-column.js";
@@ -32,7 +32,11 @@ export interface PhysicalPlan {
 }
 
 /** Opens the state store of every stateful node at `version` (the number of batches already committed). */
-export async function openStateStores(plan: AnalyzedPlan, provider: StateStoreProvider, version: number): Promise<Map<number, StateStore<any>>> {
+export async function openStateStores(
+  plan: AnalyzedPlan,
+  provider: StateStoreProvider,
+  version: number,
+): Promise<Map<number, StateStore<any>>> {
   const stores = new Map<number, StateStore<any>>();
   for (const { id, node } of plan.nodes) {
     if (node.kind === "aggregate") stores.set(id, await provider.open(id, version));
@@ -46,7 +50,12 @@ export interface CompileOptions {
 }
 
 /** Turns an analyzed logical plan into RxJS operators, one per node, piped in plan order. */
-export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: ReadonlyMap<number, StateStore<any>>, options: CompileOptions): PhysicalPlan {
+export function compile(
+  plan: AnalyzedPlan,
+  outputMode: OutputMode,
+  stores: ReadonlyMap<number, StateStore<any>>,
+  options: CompileOptions,
+): PhysicalPlan {
   const ops: OperatorFunction<MicroBatch<any>, MicroBatch<any>>[] = [];
   const stateful: StatefulOperator[] = [];
   const sideOutputs: SideOutput[] = [];
@@ -64,13 +73,14 @@ export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: Read
         ops.push(select(node.columns));
         break;
       case "filter":
-        ops.push(node.predicate instanceof Column
-          ? filter(node.predicate.bind(inputFields).evaluate, true)
-          : filter(node.predicate, false));
+        ops.push(
+          node.predicate instanceof Column ? filter(node.predicate.bind(inputFields).evaluate, true) : filter(node.predicate, false),
+        );
         break;
       case "withColumn":
-        ops.push(withColumn(Object.keys(inputFields), node.name,
-          node.expr instanceof Column ? node.expr.bind(inputFields).evaluate : node.expr));
+        ops.push(
+          withColumn(Object.keys(inputFields), node.name, node.expr instanceof Column ? node.expr.bind(inputFields).evaluate : node.expr),
+        );
         break;
       case "watermark":
         ops.push(watermark(id, node.column));
@@ -79,9 +89,10 @@ export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: Read
       case "aggregate": {
         const analysis = plan.aggregate!;
         const store = stores.get(id)!;
-        const op = analysis.window?.kind === "session"
-          ? sessionAggregate({ analysis, outputMode, store })
-          : windowAggregate({ analysis, outputMode, store });
+        const op =
+          analysis.window?.kind === "session"
+            ? sessionAggregate({ analysis, outputMode, store })
+            : windowAggregate({ analysis, outputMode, store });
         stateful.push(op);
         ops.push(op.operator);
         break;
@@ -94,6 +105,7 @@ export function compile(plan: AnalyzedPlan, outputMode: OutputMode, stores: Read
     }
     inputFields = fields;
   }
-  const operator = ops.length === 0 ? identity : (pipe as (...fns: unknown[]) => OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>)(...ops);
+  const operator =
+    ops.length === 0 ? identity : (pipe as (...fns: unknown[]) => OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>)(...ops);
   return { operator, stateful, sideOutputs };
 }

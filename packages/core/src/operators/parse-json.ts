@@ -1,9 +1,9 @@
 import type { OperatorFunction } from "rxjs";
+import type { MalformedRecord, MicroBatch, Row } from "../batch/micro-batch.js";
 import { errorMessage, errors } from "../errors.js";
 import type { ParseMode } from "../plan/nodes.js";
-import type { MicroBatch, MalformedRecord, Row } from "../batch/micro-batch.js";
-import { INVALID, converterFor } from "../schema/validate-value.js";
 import type { Fields } from "../schema/types.js";
+import { converterFor, INVALID } from "../schema/validate-value.js";
 import { batchOperator, withRows } from "./batch-operator.js";
 
 export interface ParseJsonConfig {
@@ -86,7 +86,10 @@ type Builder = (src: Row, obj: Row, conv: ((v: unknown) => unknown)[], invalid: 
 function compileBuilder(keep: readonly string[], names: readonly string[], allNull: boolean): Builder {
   const lines: string[] = [];
   names.forEach((n, i) => {
-    if (allNull) return lines.push(`const f${i} = null;`);
+    if (allNull) {
+      lines.push(`const f${i} = null;`);
+      return;
+    }
     lines.push(`const f${i} = conv[${i}](obj[${JSON.stringify(n)}]);`);
     lines.push(`if (f${i} === invalid) return invalid;`);
   });

@@ -1,13 +1,20 @@
+import type { LateRecord, MicroBatch, Row } from "../batch/micro-batch.js";
+import type { OutputMode } from "../batch/output-mode.js";
 import { cloneAcc } from "../expr/aggregates.js";
 import type { SessionWindowSpec } from "../expr/window.js";
 import type { AggregateAnalysis } from "../plan/analyze.js";
-import type { OutputMode } from "../batch/output-mode.js";
 import type { StateStore } from "../state/state-store.js";
-import type { LateRecord, MicroBatch, Row } from "../batch/micro-batch.js";
-import { batchOperator, withRows } from "./batch-operator.js";
 import {
-  accumulate, compareGroups, estimateEntryBytes, evicts, keyEncoder, lateOutput, outputRowBuilder, readKeys,
+  accumulate,
+  compareGroups,
+  estimateEntryBytes,
+  evicts,
+  keyEncoder,
+  lateOutput,
+  outputRowBuilder,
+  readKeys,
 } from "./aggregate-support.js";
+import { batchOperator, withRows } from "./batch-operator.js";
 import type { StatefulOperator } from "./stateful.js";
 
 /** One session: `[s, e)` with its accumulators. */
@@ -64,10 +71,15 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Row;
       const t = row[column];
-      if (typeof t !== "number" || t !== t) continue;
+      if (typeof t !== "number" || Number.isNaN(t)) continue;
       if (evicting && t + gapMs <= wm) {
         dropped++;
-        (late ??= lateOutput(batch, analysis))?.push({ row, window: { start: t, end: t + gapMs }, watermarkMs: wm, batchId: batch.batchId });
+        (late ??= lateOutput(batch, analysis))?.push({
+          row,
+          window: { start: t, end: t + gapMs },
+          watermarkMs: wm,
+          batchId: batch.batchId,
+        });
         continue;
       }
       const key = keyOf(row);
@@ -153,7 +165,10 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       store.commit();
       report(batch, updated, removed, dropped);
       emit.sort(compareGroups);
-      return withRows(batch, emit.map(({ k, w }) => toRow(k, { start: w.s, end: w.e }, w.a)));
+      return withRows(
+        batch,
+        emit.map(({ k, w }) => toRow(k, { start: w.s, end: w.e }, w.a)),
+      );
     } catch (e) {
       store.abort();
       throw e;

@@ -1,7 +1,7 @@
-import { Observable, Subject } from "rxjs";
 import type { OperatorFunction } from "rxjs";
+import { Observable, Subject } from "rxjs";
 import type { MicroBatch, Row } from "../batch/micro-batch.js";
-import { SkpError, errors } from "../errors.js";
+import { errors, SkpError } from "../errors.js";
 
 type BatchOperator = OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>;
 
@@ -33,25 +33,56 @@ export function userTransform(name: string, operator: BatchOperator, timeoutMs: 
         timer = undefined;
         const oldest = pending[0];
         if (oldest === undefined || !Number.isFinite(timeoutMs)) return;
-        timer = setTimeout(() => fail(errors.transformContract(name, `has not emitted batch ${oldest} within ${timeoutMs} ms: it dropped the batch or is waiting for more input (e.g. bufferCount)`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            fail(
+              errors.transformContract(
+                name,
+                `has not emitted batch ${oldest} within ${timeoutMs} ms: it dropped the batch or is waiting for more input (e.g. bufferCount)`,
+              ),
+            ),
+          timeoutMs,
+        );
         timer.unref?.();
       };
       const inner = operator(input).subscribe({
         next(out) {
-          if (!isMicroBatch(out)) return fail(errors.transformContract(name, "emitted a value that is not a micro-batch: emit the batch it received, with new rows ({ ...batch, rows })"));
+          if (!isMicroBatch(out))
+            return fail(
+              errors.transformContract(
+                name,
+                "emitted a value that is not a micro-batch: emit the batch it received, with new rows ({ ...batch, rows })",
+              ),
+            );
           const expected = pending[0];
           if (expected === undefined || out.batchId < expected) {
-            return fail(errors.transformContract(name, `emitted batch ${out.batchId} more than once: to split or add rows, emit one batch holding all of them`));
+            return fail(
+              errors.transformContract(
+                name,
+                `emitted batch ${out.batchId} more than once: to split or add rows, emit one batch holding all of them`,
+              ),
+            );
           }
           if (out.batchId > expected) {
-            return fail(errors.transformContract(name, `emitted batch ${out.batchId} but never batch ${expected}: it must emit every batch, with no rows if need be (filter rows, not batches)`));
+            return fail(
+              errors.transformContract(
+                name,
+                `emitted batch ${out.batchId} but never batch ${expected}: it must emit every batch, with no rows if need be (filter rows, not batches)`,
+              ),
+            );
           }
           pending.shift();
           arm();
           subscriber.next(out);
         },
         error: (e) => fail(e instanceof SkpError ? e : errors.operatorFailed(`transform "${name}"`, pending[0] ?? -1, e)),
-        complete: () => fail(errors.transformContract(name, "completed while the query was running (take, first and the like end the stream): it must keep running")),
+        complete: () =>
+          fail(
+            errors.transformContract(
+              name,
+              "completed while the query was running (take, first and the like end the stream): it must keep running",
+            ),
+          ),
       });
       const outer = source.subscribe({
         next(batch) {

@@ -9,10 +9,13 @@ import { batchOperator } from "./batch-operator.js";
 export function watermark(id: number, column: string): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
   return batchOperator(`withWatermark("${column}")`, (batch) => {
     const rows = batch.rows;
-    let min = Infinity, max = -Infinity, sum = 0, count = 0;
+    let min = Infinity,
+      max = -Infinity,
+      sum = 0,
+      count = 0;
     for (let i = 0; i < rows.length; i++) {
       const t = rows[i]![column];
-      if (typeof t !== "number" || t !== t) continue;
+      if (typeof t !== "number" || Number.isNaN(t)) continue;
       if (t < min) min = t;
       if (t > max) max = t;
       sum += t;

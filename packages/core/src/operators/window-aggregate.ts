@@ -1,14 +1,22 @@
-import { cloneAcc } from "../expr/aggregates.js";
-import { lastWindowStart } from "../expr/window.js";
-import type { WindowSpec } from "../expr/window.js";
-import type { AggregateAnalysis } from "../plan/analyze.js";
-import type { OutputMode } from "../batch/output-mode.js";
-import type { StateStore } from "../state/state-store.js";
 import type { LateRecord, MicroBatch, Row } from "../batch/micro-batch.js";
-import { batchOperator, withRows } from "./batch-operator.js";
+import type { OutputMode } from "../batch/output-mode.js";
+import { cloneAcc } from "../expr/aggregates.js";
+import type { WindowSpec } from "../expr/window.js";
+import { lastWindowStart } from "../expr/window.js";
+import type { AggregateAnalysis } from "../plan/analyze.js";
+import type { StateStore } from "../state/state-store.js";
 import {
-  SEP, accumulate, compareGroups, estimateEntryBytes, evicts, keyEncoder, lateOutput, outputRowBuilder, readKeys,
+  accumulate,
+  compareGroups,
+  estimateEntryBytes,
+  evicts,
+  keyEncoder,
+  lateOutput,
+  outputRowBuilder,
+  readKeys,
+  SEP,
 } from "./aggregate-support.js";
+import { batchOperator, withRows } from "./batch-operator.js";
 import type { StatefulOperator } from "./stateful.js";
 
 /** One group's state. Short names keep checkpointed state small; all fields are JSON-serializable. */
@@ -73,7 +81,7 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
       const row = rows[i] as Row;
       const t = row[column];
       // Rows without an event time belong to no window (Spark filters them out before windowing).
-      if (typeof t !== "number" || t !== t) continue;
+      if (typeof t !== "number" || Number.isNaN(t)) continue;
       const ks = keyOf(row);
       for (let start = lastWindowStart(spec, t); start > t - sizeMs; start -= slideMs) {
         const end = start + sizeMs;
@@ -152,7 +160,10 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
       store.commit();
       report(batch, touched, removed, dropped);
       const ordered = emit.map((g) => ({ t: g.s ?? g.e, k: g.k, g })).sort(compareGroups);
-      return withRows(batch, ordered.map(({ g }) => toRow(g.k, g.s === null ? null : { start: g.s, end: g.e as number }, g.a)));
+      return withRows(
+        batch,
+        ordered.map(({ g }) => toRow(g.k, g.s === null ? null : { start: g.s, end: g.e as number }, g.a)),
+      );
     } catch (e) {
       store.abort();
       throw e;

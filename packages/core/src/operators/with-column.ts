@@ -8,7 +8,10 @@ export function withColumn(
   name: string,
   compute: (row: Row) => unknown,
 ): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
-  const build = rowPicker(inputColumns.filter((c) => c !== name), name);
+  const build = rowPicker(
+    inputColumns.filter((c) => c !== name),
+    name,
+  );
   return batchOperator(`withColumn("${name}")`, (batch) => {
     const rows = batch.rows;
     const out = new Array<Row>(rows.length);

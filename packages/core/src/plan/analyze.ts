@@ -1,14 +1,14 @@
 import { errors } from "../errors.js";
-import { bindAggregate } from "../expr/aggregates.js";
 import type { Aggregator } from "../expr/aggregates.js";
-import { Column } from "../expr/column.js";
+import { bindAggregate } from "../expr/aggregates.js";
 import type { SchemaFields } from "../expr/column.js";
+import { Column } from "../expr/column.js";
 import type { SessionWindowSpec, WindowSpec } from "../expr/window.js";
-import { any, isEventTimeKind, windowType } from "../schema/types.js";
 import type { DataType } from "../schema/types.js";
+import { any, isEventTimeKind, windowType } from "../schema/types.js";
 import type { Sink } from "../sinks/sink.js";
-import { lineage } from "./nodes.js";
 import type { AggregateNode, PlanNode } from "./nodes.js";
+import { lineage } from "./nodes.js";
 
 /** A `withWatermark` in force on a column. `id` identifies its operator in progress and side outputs. */
 export interface WatermarkInfo {
@@ -97,7 +97,7 @@ export function analyze(root: PlanNode): AnalyzedPlan {
         if (node.predicate instanceof Column) node.predicate.bind(fields);
         break;
       case "withColumn": {
-        const type = node.expr instanceof Column ? node.expr.bind(fields).type : node.type ?? any();
+        const type = node.expr instanceof Column ? node.expr.bind(fields).type : (node.type ?? any());
         fields = { ...fields, [node.name]: type };
         active.delete(node.name);
         break;

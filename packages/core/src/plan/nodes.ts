@@ -1,18 +1,25 @@
 import type { OperatorFunction } from "rxjs";
-import type { Column } from "../expr/column.js";
+import type { MicroBatch } from "../batch/micro-batch.js";
 import type { AggExpr } from "../expr/aggregates.js";
+import type { Column } from "../expr/column.js";
 import type { SessionWindowSpec, WindowSpec } from "../expr/window.js";
 import type { DataType, Fields } from "../schema/types.js";
-import type { Source } from "../sources/source.js";
 import type { Sink } from "../sinks/sink.js";
-import type { MicroBatch } from "../batch/micro-batch.js";
+import type { Source } from "../sources/source.js";
 
 /**
  * The logical plan: plain nodes, each pointing at its child. The DSL builds them and never executes
  * anything; `analyze` resolves schemas and checks them; `compile` turns them into RxJS operators.
  */
 export type PlanNode =
-  | SourceNode | ParseJsonNode | SelectNode | FilterNode | WithColumnNode | WatermarkNode | AggregateNode | TransformNode;
+  | SourceNode
+  | ParseJsonNode
+  | SelectNode
+  | FilterNode
+  | WithColumnNode
+  | WatermarkNode
+  | AggregateNode
+  | TransformNode;
 
 export interface SourceNode {
   readonly kind: "source";

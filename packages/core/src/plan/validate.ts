@@ -1,5 +1,5 @@
-import { errors } from "../errors.js";
 import type { OutputMode } from "../batch/output-mode.js";
+import { errors } from "../errors.js";
 import type { AnalyzedPlan } from "./analyze.js";
 
 const MODES: readonly OutputMode[] = ["append", "update", "complete"];
@@ -10,7 +10,10 @@ export function validateOutputMode(plan: AnalyzedPlan, mode: OutputMode): void {
   const agg = plan.aggregate;
   if (!agg) {
     if (mode === "complete") {
-      throw errors.outputMode(mode, "complete mode needs a streaming aggregation (groupBy(...).agg(...)); use append for row-by-row output.");
+      throw errors.outputMode(
+        mode,
+        "complete mode needs a streaming aggregation (groupBy(...).agg(...)); use append for row-by-row output.",
+      );
     }
     return;
   }
@@ -22,6 +25,9 @@ export function validateOutputMode(plan: AnalyzedPlan, mode: OutputMode): void {
     );
   }
   if (mode === "update" && agg.window?.kind === "session") {
-    throw errors.outputMode(mode, "session windows support append and complete (as in Spark), because a merged session replaces earlier ones.");
+    throw errors.outputMode(
+      mode,
+      "session windows support append and complete (as in Spark), because a merged session replaces earlier ones.",
+    );
   }
 }

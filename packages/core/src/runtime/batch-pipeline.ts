@@ -1,5 +1,5 @@
-import { Subject } from "rxjs";
 import type { OperatorFunction, Subscription } from "rxjs";
+import { Subject } from "rxjs";
 import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { errors } from "../errors.js";
 
@@ -36,7 +36,8 @@ export class BatchPipeline {
   /** Pushes a batch through the operators; resolves with their output batch for it. */
   run(batch: MicroBatch<Row>): Promise<MicroBatch<Row>> {
     if (this.failure) return Promise.reject(this.failure.error);
-    if (this.waiting) return Promise.reject(errors.pipelineContract(`batch ${batch.batchId} pushed while batch ${this.waiting.batchId} is running`));
+    if (this.waiting)
+      return Promise.reject(errors.pipelineContract(`batch ${batch.batchId} pushed while batch ${this.waiting.batchId} is running`));
     const result = new Promise<MicroBatch<Row>>((resolve, reject) => (this.waiting = { batchId: batch.batchId, resolve, reject }));
     this.input.next(batch);
     // A pipeline that emitted twice for this batch synchronously has failed by now: refuse the output.

@@ -1,24 +1,22 @@
-import { setTimeout as delay } from "node:timers/promises";
-import { Subject } from "rxjs";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import { BatchContext } from "../batch/micro-batch.js";
+import type { OutputMode } from "../batch/output-mode.js";
 import type { Checkpoint, Recovery } from "../checkpoint/checkpoint.js";
 import type { OffsetSeq } from "../checkpoint/offset-seq-log.js";
-import type { StateStore } from "../state/state-store.js";
 import { errors, SkpError } from "../errors.js";
 import type { PhysicalPlan } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
-import type { OutputMode } from "../batch/output-mode.js";
 import type { BatchInfo, Sink } from "../sinks/sink.js";
-import { sameOffset } from "../sources/source.js";
 import type { Offset, ReadLimit, Source } from "../sources/source.js";
-import { BatchContext } from "../batch/micro-batch.js";
-import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import { sameOffset } from "../sources/source.js";
+import type { StateStore } from "../state/state-store.js";
 import { BatchPipeline } from "./batch-pipeline.js";
 import { sourcePhase, timed } from "./phases.js";
 import { buildProgress } from "./progress.js";
-import type { StreamingQueryProgress } from "./progress.js";
+import { StreamExecution } from "./stream-execution.js";
 import type { ResolvedTrigger } from "./trigger.js";
-import { WatermarkTracker } from "./watermark-tracker.js";
 import type { WatermarkPolicy } from "./watermark-tracker.js";
+import { WatermarkTracker } from "./watermark-tracker.js";
 
 export interface ExecutionConfig {
   readonly id: string;
@@ -45,68 +43,26 @@ export interface ExecutionConfig {
   readonly retainBatches: number;
 }
 
-/** The rows a batch emitted, as seen by `query.results$`. */
-export interface EmittedBatch<R = Row> {
-  readonly batchId: number;
-  readonly rows: readonly R[];
-}
-
 /**
  * Spark's MicroBatchExecution, as a protocol: find the end offset → (write the offsets log) → get the
  * batch → run the operators with the watermark of the previous batch → `sink.addBatch(id)` → commit the
  * source → fold event times into the watermark → report progress. Each phase is timed under the key
  * that appears in `progress.durationMs`.
  */
-export class MicroBatchExecution {
-  readonly results$ = new Subject<EmittedBatch>();
-  readonly progress$ = new Subject<StreamingQueryProgress>();
-  readonly recentProgress: StreamingQueryProgress[] = [];
-  exception: SkpError | undefined;
-  active = true;
-
+export class MicroBatchExecution extends StreamExecution {
   private batchId = 0;
   private committed!: Offset;
   private readonly watermark: WatermarkTracker;
-  private stopRequested = false;
-  /** Set by wakeUp(); a sleep that starts after a wake-up returns at once, so no wake-up is lost. */
-  private wakePending = false;
-  /** Aborts the current sleep (a wake-up or a stop). */
-  private wake: AbortController | undefined;
   /** The physical operators, subscribed once for this run. */
   private readonly pipeline: BatchPipeline;
-  private requestGen = 0;
-  private waiters: { gen: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private previousTriggerStartMs: number | undefined;
   private unsubscribeSource: (() => void) | undefined;
-  readonly finished: Promise<void>;
-  /** Settles once the start offsets are known (and, for availableNow, the end offset): `start()` awaits it. */
-  readonly ready: Promise<void>;
-  private markReady!: () => void;
-  private isReady = false;
-  /** Set when the query failed before it was ready (start offsets unknown): `start()` rejects with it. */
-  startupError: SkpError | undefined;
 
   constructor(private readonly config: ExecutionConfig) {
+    super(config.trigger.kind === "default");
     this.watermark = new WatermarkTracker(config.analyzed.watermarks, config.watermarkPolicy);
     this.pipeline = new BatchPipeline(config.physical.operator);
-    this.ready = new Promise((resolve) => (this.markReady = () => { this.isReady = true; resolve(); }));
-    this.finished = this.run();
-    this.finished.catch(() => {}); // surfaced through awaitTermination / processAllAvailable, never unhandled
-  }
-
-  /** Resolves once everything available now has been processed, including due no-data batches. */
-  processAllAvailable(): Promise<void> {
-    if (!this.active) return this.exception ? Promise.reject(this.exception) : Promise.resolve();
-    const gen = ++this.requestGen;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
-    if (this.config.trigger.kind === "default") this.wakeUp();
-    return done;
-  }
-
-  async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.wake?.abort();
-    await this.finished.catch(() => {});
+    this.launch(() => this.run());
   }
 
   private async run(): Promise<void> {
@@ -116,8 +72,10 @@ export class MicroBatchExecution {
       this.batchId = recovery.nextBatchId;
       this.watermark.restore(recovery.watermarkMs, recovery.operatorWatermarks);
       const initial = () => sourcePhase(source.description, "initialOffset", () => source.initialOffset());
-      this.committed = recovery.committedOffset ?? recovery.pending?.start
-        ?? await (this.config.checkpoint ? this.config.checkpoint.initialOffset(initial) : initial());
+      this.committed =
+        recovery.committedOffset ??
+        recovery.pending?.start ??
+        (await (this.config.checkpoint ? this.config.checkpoint.initialOffset(initial) : initial()));
       // Only the default trigger reacts to new data at once; processingTime keeps its cadence.
       if (trigger.kind === "default") this.unsubscribeSource = source.onDataAvailable?.(() => this.wakeUp());
       if (trigger.kind === "once") {
@@ -126,10 +84,14 @@ export class MicroBatchExecution {
         if (recovery.pending) await this.replay(recovery.pending);
         else await this.runTrigger(undefined);
       } else if (trigger.kind === "availableNow") {
-        const target = await sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, { unbounded: true }));
+        const target = await sourcePhase(source.description, "latestOffset", () =>
+          source.latestOffset(this.committed, { unbounded: true }),
+        );
         this.markReady();
         if (recovery.pending) await this.replay(recovery.pending);
-        while (!this.stopRequested && (await this.runTrigger(target))) { /* until caught up and no batch is due */ }
+        while (!this.stopRequested && (await this.runTrigger(target))) {
+          /* until caught up and no batch is due */
+        }
       } else {
         this.markReady();
         if (recovery.pending) await this.replay(recovery.pending);
@@ -160,13 +122,13 @@ export class MicroBatchExecution {
    */
   private async runTrigger(upTo: Offset | undefined): Promise<boolean> {
     const { source, physical, maxRowsPerTrigger } = this.config;
-    this.wakePending = false;
-    const gen = this.requestGen;
+    const gen = this.beginTrigger();
     const triggerStart = Date.now();
     const durationMs: Record<string, number> = {};
     const limit: ReadLimit = { maxRows: maxRowsPerTrigger, upTo };
     const latest = await timed(durationMs, "latestOffset", () =>
-      sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)));
+      sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)),
+    );
     const hasData = !sameOffset(latest, this.committed);
     const noDataBatchDue = !hasData && physical.stateful.some((op) => op.hasExpiredState(this.watermark.watermarkMs));
     if (!hasData && !noDataBatchDue) {
@@ -183,19 +145,32 @@ export class MicroBatchExecution {
     await this.runBatch(seq.start, seq.end, Date.now(), {}, true);
   }
 
-  private async runBatch(start: Offset, end: Offset, triggerStart: number, durationMs: Record<string, number>, replay = false): Promise<void> {
+  private async runBatch(
+    start: Offset,
+    end: Offset,
+    triggerStart: number,
+    durationMs: Record<string, number>,
+    replay = false,
+  ): Promise<void> {
     const { source, sink, physical, analyzed, outputMode, checkpoint } = this.config;
     const batchId = this.batchId;
     const watermarkMs = this.watermark.watermarkMs;
     if (checkpoint && !replay) {
       // Write-ahead: the plan for batch N is durable before any of its effects.
-      await timed(durationMs, "walCommit", () => checkpoint.offsets.add(batchId, {
-        batchWatermarkMs: watermarkMs, batchTimestampMs: triggerStart,
-        operatorWatermarks: this.watermark.snapshot(), conf: this.config.conf, start, end,
-      }));
+      await timed(durationMs, "walCommit", () =>
+        checkpoint.offsets.add(batchId, {
+          batchWatermarkMs: watermarkMs,
+          batchTimestampMs: triggerStart,
+          operatorWatermarks: this.watermark.snapshot(),
+          conf: this.config.conf,
+          start,
+          end,
+        }),
+      );
     }
-    const rows = sameOffset(start, end) ? [] : await timed(durationMs, "getBatch", () =>
-      sourcePhase(source.description, "getBatch", () => source.getBatch(start, end)));
+    const rows = sameOffset(start, end)
+      ? []
+      : await timed(durationMs, "getBatch", () => sourcePhase(source.description, "getBatch", () => source.getBatch(start, end)));
     const ctx = new BatchContext();
     const out = await timed(durationMs, "addBatch", async () => {
       const batch: MicroBatch<Row> = { batchId, rows: rows as Row[], watermarkMs, ctx };
@@ -211,7 +186,8 @@ export class MicroBatchExecution {
     this.watermark.update(ctx);
     await timed(durationMs, "commitOffsets", async () => {
       await checkpoint?.commits.add(batchId, {
-        nextBatchWatermarkMs: this.watermark.watermarkMs, operatorWatermarks: this.watermark.snapshot(),
+        nextBatchWatermarkMs: this.watermark.watermarkMs,
+        operatorWatermarks: this.watermark.snapshot(),
       });
       await sourcePhase(source.description, "commit", () => source.commit(end));
     });
@@ -220,14 +196,29 @@ export class MicroBatchExecution {
     if (checkpoint && batchId % 10 === 0) await this.purge(checkpoint, batchId);
     durationMs.triggerExecution = Date.now() - triggerStart;
     this.results$.next({ batchId, rows: out });
-    this.report(buildProgress({
-      id: this.config.id, runId: this.config.runId, name: this.config.name, batchId,
-      triggerStartMs: triggerStart, previousTriggerStartMs: this.previousTriggerStartMs, durationMs, ctx,
-      numInputRows: rows.length, numOutputRows: out.length,
-      watermarkMs: this.watermark.enabled ? watermarkMs : undefined,
-      source: { description: source.description, startOffset: start, endOffset: end, latestOffset: end, metrics: source.metrics?.() ?? {} },
-      sinkDescription: sink.description,
-    }));
+    this.report(
+      buildProgress({
+        id: this.config.id,
+        runId: this.config.runId,
+        name: this.config.name,
+        batchId,
+        triggerStartMs: triggerStart,
+        previousTriggerStartMs: this.previousTriggerStartMs,
+        durationMs,
+        ctx,
+        numInputRows: rows.length,
+        numOutputRows: out.length,
+        watermarkMs: this.watermark.enabled ? watermarkMs : undefined,
+        source: {
+          description: source.description,
+          startOffset: start,
+          endOffset: end,
+          latestOffset: end,
+          metrics: source.metrics?.() ?? {},
+        },
+        sinkDescription: sink.description,
+      }),
+    );
     this.previousTriggerStartMs = triggerStart;
   }
 
@@ -245,20 +236,7 @@ export class MicroBatchExecution {
     }
   }
 
-  private report(progress: StreamingQueryProgress): void {
-    this.recentProgress.push(progress);
-    if (this.recentProgress.length > 100) this.recentProgress.shift();
-    this.progress$.next(progress);
-  }
-
-  private settleWaiters(gen: number): void {
-    const ready = this.waiters.filter((w) => w.gen <= gen);
-    this.waiters = this.waiters.filter((w) => w.gen > gen);
-    for (const w of ready) w.resolve();
-  }
-
   private async shutdown(): Promise<void> {
-    this.active = false;
     this.pipeline.close();
     this.unsubscribeSource?.();
     const { source, sink } = this.config;
@@ -270,22 +248,6 @@ export class MicroBatchExecution {
     } finally {
       await this.config.checkpoint?.close().catch(() => {});
     }
-    for (const w of this.waiters) this.exception ? w.reject(this.exception) : w.resolve();
-    this.waiters = [];
-    if (this.exception) this.results$.error(this.exception);
-    else this.results$.complete();
-    this.progress$.complete();
-  }
-
-  private wakeUp(): void {
-    this.wakePending = true;
-    this.wake?.abort();
-  }
-
-  private async sleep(ms: number): Promise<void> {
-    if (this.wakePending || this.stopRequested) return;
-    const wake = (this.wake = new AbortController());
-    await delay(ms, undefined, { signal: wake.signal }).catch(() => { /* woken up early */ });
-    this.wake = undefined;
+    this.terminate();
   }
 }

@@ -1,4 +1,4 @@
-import { SkpError, errors } from "../errors.js";
+import { errors, SkpError } from "../errors.js";
 
 /** Runs `fn` and adds its wall time to `durations[key]` (the phases of `progress.durationMs`). */
 export async function timed<T>(durations: Record<string, number>, key: string, fn: () => Promise<T> | T): Promise<T> {

@@ -1,6 +1,6 @@
+import type { BatchContext, StateOperatorProgress } from "../batch/micro-batch.js";
 import type { Offset } from "../sources/source.js";
 import { toIso } from "../util/time.js";
-import type { BatchContext, StateOperatorProgress } from "../batch/micro-batch.js";
 
 /** Spark's `SourceProgress`. */
 export interface SourceProgress {
@@ -72,19 +72,24 @@ export function buildProgress(p: ProgressInput): StreamingQueryProgress {
     durationMs: p.durationMs,
     eventTime: eventTime(p.ctx, p.watermarkMs),
     stateOperators: p.ctx.stateOperators.map((s) => ({ ...s })),
-    sources: [{
-      ...p.source,
-      numInputRows: p.numInputRows,
-      inputRowsPerSecond: inputRate,
-      processedRowsPerSecond: processedRate,
-    }],
+    sources: [
+      {
+        ...p.source,
+        numInputRows: p.numInputRows,
+        inputRowsPerSecond: inputRate,
+        processedRowsPerSecond: processedRate,
+      },
+    ],
     sink: { description: p.sinkDescription, numOutputRows: p.numOutputRows },
   };
 }
 
 function eventTime(ctx: BatchContext, watermarkMs: number | undefined): StreamingQueryProgress["eventTime"] {
   const out: StreamingQueryProgress["eventTime"] = {};
-  let min = Infinity, max = -Infinity, sum = 0, count = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0,
+    count = 0;
   for (const s of ctx.eventTime.values()) {
     min = Math.min(min, s.min);
     max = Math.max(max, s.max);

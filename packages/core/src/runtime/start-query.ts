@@ -1,13 +1,13 @@
 import type { OutputMode } from "../batch/output-mode.js";
-import { Checkpoint, FRESH } from "../checkpoint/checkpoint.js";
 import type { Recovery } from "../checkpoint/checkpoint.js";
+import { Checkpoint, FRESH } from "../checkpoint/checkpoint.js";
 import { nodeFileSystem } from "../checkpoint/node-file-system.js";
 import { queryShape } from "../checkpoint/query-shape.js";
 import { errors } from "../errors.js";
 import { compile, openStateStores } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
-import { lineage } from "../plan/nodes.js";
 import type { PlanNode, SourceNode } from "../plan/nodes.js";
+import { lineage } from "../plan/nodes.js";
 import { validateOutputMode } from "../plan/validate.js";
 import type { Sink } from "../sinks/sink.js";
 import { FileStateStoreProvider } from "../state/file-state-store.js";
@@ -17,8 +17,8 @@ import { parseDuration } from "../util/duration.js";
 import { MicroBatchExecution } from "./micro-batch-execution.js";
 import { register } from "./query-registry.js";
 import { StreamingQuery } from "./streaming-query.js";
-import { resolveTrigger } from "./trigger.js";
 import type { Trigger } from "./trigger.js";
+import { resolveTrigger } from "./trigger.js";
 import type { WatermarkPolicy } from "./watermark-tracker.js";
 
 /** Options accepted by `writeStream.option(key, value)`. */
@@ -45,7 +45,12 @@ export interface WriterOptions {
 }
 
 export const WRITER_OPTIONS: readonly (keyof WriterOptions)[] = [
-  "checkpointLocation", "minBatchesToRetain", "stateSnapshotInterval", "pollInterval", "watermarkPolicy", "transformTimeout",
+  "checkpointLocation",
+  "minBatchesToRetain",
+  "stateSnapshotInterval",
+  "pollInterval",
+  "watermarkPolicy",
+  "transformTimeout",
 ];
 
 /** Everything `writeStream` collected: what `start()` hands to the runtime. */
@@ -91,12 +96,18 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
   const physical = compile(analyzed, spec.outputMode, stores, { transformTimeoutMs });
   const id = checkpoint?.queryId ?? crypto.randomUUID();
   const execution = new MicroBatchExecution({
-    id, runId, name,
-    checkpoint, recovery, conf, retainBatches,
+    id,
+    runId,
+    name,
+    checkpoint,
+    recovery,
+    conf,
+    retainBatches,
     stateStores: [...stores.values()],
     source: sourceNode.source,
     sink,
-    analyzed, physical,
+    analyzed,
+    physical,
     outputMode: spec.outputMode,
     trigger,
     maxRowsPerTrigger: sourceNode.maxOffsetsPerTrigger,
@@ -118,7 +129,13 @@ interface OpenedCheckpoint {
 }
 
 /** Without `checkpointLocation`: a fresh start with state in memory. With it: recovery and state files. */
-async function openCheckpoint(spec: QuerySpec, sourceNode: SourceNode, conf: Record<string, string>, runId: string, snapshotInterval: number): Promise<OpenedCheckpoint> {
+async function openCheckpoint(
+  spec: QuerySpec,
+  sourceNode: SourceNode,
+  conf: Record<string, string>,
+  runId: string,
+  snapshotInterval: number,
+): Promise<OpenedCheckpoint> {
   const location = spec.options.checkpointLocation;
   if (location === undefined) return { checkpoint: undefined, recovery: FRESH, provider: memoryStateStoreProvider };
   if (typeof location !== "string" || location === "") throw errors.badOption("checkpointLocation", location, "a directory path");

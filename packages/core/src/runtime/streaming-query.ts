@@ -1,8 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Observable } from "rxjs";
 import type { SkpError } from "../errors.js";
-import type { EmittedBatch, MicroBatchExecution } from "./micro-batch-execution.js";
 import type { StreamingQueryProgress } from "./progress.js";
+import type { EmittedBatch, StreamExecution } from "./stream-execution.js";
 
 /**
  * A running query (Spark's `StreamingQuery`): progress, control, and the emitted batches as an Observable.
@@ -25,7 +25,7 @@ export class StreamingQuery<R = Record<string, unknown>> {
     /** New for every start. */
     readonly runId: string,
     readonly name: string | null,
-    private readonly execution: MicroBatchExecution,
+    private readonly execution: StreamExecution,
   ) {
     this.results$ = execution.results$.asObservable() as Observable<EmittedBatch<R>>;
     this.progress$ = execution.progress$.asObservable();
@@ -69,6 +69,7 @@ export class StreamingQuery<R = Record<string, unknown>> {
    */
   awaitTermination(): Promise<void>;
   awaitTermination(timeoutMs: number): Promise<boolean>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the implementation of the Promise<void> overload
   async awaitTermination(timeoutMs?: number): Promise<void | boolean> {
     if (timeoutMs === undefined) return this.execution.finished;
     const timer = new AbortController();

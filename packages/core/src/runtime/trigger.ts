@@ -1,15 +1,12 @@
 import { errors } from "../errors.js";
-import { parsePositiveDuration } from "../util/duration.js";
 import type { Duration } from "../util/duration.js";
+import { parsePositiveDuration } from "../util/duration.js";
 
 /**
  * When batches run (Spark's triggers). Default: the next batch as soon as the previous one finished
  * and new data (or a due no-data batch) exists.
  */
-export type Trigger =
-  | { processingTime: Duration }
-  | { once: true }
-  | { availableNow: true };
+export type Trigger = { processingTime: Duration } | { once: true } | { availableNow: true };
 
 export type ResolvedTrigger =
   | { kind: "default" }

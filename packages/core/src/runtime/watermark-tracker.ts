@@ -1,5 +1,5 @@
-import type { WatermarkInfo } from "../plan/analyze.js";
 import type { BatchContext } from "../batch/micro-batch.js";
+import type { WatermarkInfo } from "../plan/analyze.js";
 
 /** How several watermarked inputs combine: Spark's `spark.sql.streaming.multipleWatermarkPolicy`. */
 export type WatermarkPolicy = "min" | "max";

@@ -2,8 +2,7 @@
  * Data types with phantom TypeScript types, in the style of zod: each value carries the TS type of the
  * data it describes, so a schema built from these constructors infers its row type.
  */
-export type TypeName =
-  | "boolean" | "int" | "long" | "double" | "string" | "timestamp" | "binary" | "struct" | "any";
+export type TypeName = "boolean" | "int" | "long" | "double" | "string" | "timestamp" | "binary" | "struct" | "any";
 
 /** Fields of a struct type: column name → data type. */
 export type Fields = { readonly [name: string]: DataType<unknown> };
@@ -27,9 +26,12 @@ export class DataType<T> {
 
   /** Spark-style name, used in error messages and the console. */
   toString(): string {
-    const base = this.kind === "struct"
-      ? `struct<${Object.entries(this.fields ?? {}).map(([k, v]) => `${k}:${v}`).join(",")}>`
-      : this.kind;
+    const base =
+      this.kind === "struct"
+        ? `struct<${Object.entries(this.fields ?? {})
+            .map(([k, v]) => `${k}:${v}`)
+            .join(",")}>`
+        : this.kind;
     return this.isNullable ? `${base}?` : base;
   }
 }

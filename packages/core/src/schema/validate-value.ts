@@ -31,10 +31,7 @@ export function converterFor(type: DataType<unknown>): Converter {
     case "boolean":
       return (v) => (typeof v === "boolean" ? v : v == null ? onNull : INVALID);
     case "int":
-      return (v) =>
-        typeof v === "number" && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX
-          ? v
-          : v == null ? onNull : INVALID;
+      return (v) => (typeof v === "number" && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? v : v == null ? onNull : INVALID);
     case "long":
       return (v) => (typeof v === "number" && Number.isSafeInteger(v) ? v : v == null ? onNull : INVALID);
     case "double":

@@ -1,5 +1,5 @@
-import type { Sink } from "./sink.js";
 import { formatTable } from "./format-table.js";
+import type { Sink } from "./sink.js";
 
 export interface ConsoleSinkOptions {
   /** Rows shown per batch. Default 20 (Spark's `numRows`). */

@@ -12,14 +12,16 @@ export function formatCell(value: unknown, type: DataType<unknown> | undefined):
     case "struct": {
       const fields = type.fields ?? {};
       const obj = value as Record<string, unknown>;
-      return `{${Object.keys(fields).map((k) => formatCell(obj[k], fields[k])).join(", ")}}`;
+      return `{${Object.keys(fields)
+        .map((k) => formatCell(obj[k], fields[k]))
+        .join(", ")}}`;
     }
     case "binary":
       return value instanceof Uint8Array
         ? `[${[...value].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join(" ")}]`
         : String(value);
     default:
-      return typeof value === "object" ? JSON.stringify(value) ?? String(value) : String(value);
+      return typeof value === "object" ? (JSON.stringify(value) ?? String(value)) : String(value);
   }
 }
 

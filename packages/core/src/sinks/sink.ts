@@ -1,7 +1,5 @@
-import type { Fields } from "../schema/types.js";
-
 import type { OutputMode } from "../batch/output-mode.js";
-
+import type { Fields } from "../schema/types.js";
 
 /** What a sink is told about the rows it receives. */
 export interface BatchInfo {

@@ -1,6 +1,6 @@
 import { errors } from "../errors.js";
-import { INVALID, converterFor } from "../schema/validate-value.js";
 import type { DataType, Fields, Infer } from "../schema/types.js";
+import { converterFor, INVALID } from "../schema/validate-value.js";
 import type { ReadLimit, Source } from "./source.js";
 
 /**
@@ -21,7 +21,10 @@ export class MemoryStream<S extends DataType<unknown> & { fields: Fields }> impl
   private readonly names: string[];
   private static counter = 0;
 
-  constructor(readonly schema: S, options: { name?: string } = {}) {
+  constructor(
+    readonly schema: S,
+    options: { name?: string } = {},
+  ) {
     this.fields = schema.fields;
     this.names = Object.keys(schema.fields);
     this.convert = this.names.map((n) => converterFor(schema.fields[n]!));

@@ -32,9 +32,8 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
       lines.push(this.map.has(key) ? JSON.stringify(["p", key, this.map.get(key)]) : JSON.stringify(["r", key]));
     }
     const version = super.commit();
-    const snapshot = version % this.snapshotInterval === 0
-      ? ["v1", ...[...this.map].map((entry) => JSON.stringify(entry))].join("\n")
-      : undefined;
+    const snapshot =
+      version % this.snapshotInterval === 0 ? ["v1", ...[...this.map].map((entry) => JSON.stringify(entry))].join("\n") : undefined;
     this.pending.push({ version, delta: lines.join("\n"), snapshot });
     return version;
   }
@@ -83,11 +82,13 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
 function readLines(file: string, text: string | undefined): unknown[][] {
   if (text === undefined) throw errors.corruptCheckpoint(file, "missing");
   try {
-    return splitVersioned(text, 1).filter((l) => l !== "").map((l) => {
-      const entry = parseJsonLine(l, "state entry");
-      if (!Array.isArray(entry)) throw new Error("state entry is not an array");
-      return entry;
-    });
+    return splitVersioned(text, 1)
+      .filter((l) => l !== "")
+      .map((l) => {
+        const entry = parseJsonLine(l, "state entry");
+        if (!Array.isArray(entry)) throw new Error("state entry is not an array");
+        return entry;
+      });
   } catch (e) {
     throw errors.corruptCheckpoint(file, errorMessage(e));
   }

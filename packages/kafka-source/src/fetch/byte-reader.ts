@@ -7,14 +7,26 @@ export class RecordFormatError extends Error {}
  * `undefined` bytes, which the decoders turn into a "truncated" error.
  */
 export class ByteReader {
-  constructor(public buf: Buffer, public pos = 0) {}
+  constructor(
+    public buf: Buffer,
+    public pos = 0,
+  ) {}
 
-  int16(): number { const v = this.buf.readInt16BE(this.pos); this.pos += 2; return v; }
-  int32(): number { const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v; }
+  int16(): number {
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  int32(): number {
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
 
   /** An INT64 as a number: exact up to 2^53, which offsets, timestamps and producer ids stay below. */
   int64(): number {
-    const hi = this.buf.readInt32BE(this.pos), lo = this.buf.readUInt32BE(this.pos + 4);
+    const hi = this.buf.readInt32BE(this.pos),
+      lo = this.buf.readUInt32BE(this.pos + 4);
     this.pos += 8;
     return hi * 4294967296 + lo;
   }
@@ -33,12 +45,18 @@ export class ByteReader {
     let b = buf[this.pos++]!;
     let v = b & 0x7f;
     if (b & 0x80) {
-      b = buf[this.pos++]!; v |= (b & 0x7f) << 7;
+      b = buf[this.pos++]!;
+      v |= (b & 0x7f) << 7;
       if (b & 0x80) {
-        b = buf[this.pos++]!; v |= (b & 0x7f) << 14;
+        b = buf[this.pos++]!;
+        v |= (b & 0x7f) << 14;
         if (b & 0x80) {
-          b = buf[this.pos++]!; v |= (b & 0x7f) << 21;
-          if (b & 0x80) { b = buf[this.pos++]!; v |= b << 28; }
+          b = buf[this.pos++]!;
+          v |= (b & 0x7f) << 21;
+          if (b & 0x80) {
+            b = buf[this.pos++]!;
+            v |= b << 28;
+          }
         }
       }
     }
@@ -48,7 +66,9 @@ export class ByteReader {
   /** Zigzag-encoded varlong, as a number (exact to 2^53). */
   varlong(): number {
     const buf = this.buf;
-    let v = 0, scale = 1, b: number;
+    let v = 0,
+      scale = 1,
+      b: number;
     do {
       b = buf[this.pos++]!;
       v += (b & 0x7f) * scale;

@@ -1,15 +1,15 @@
-import { tpKeyOf } from "../topic-partition.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { SkpError } from "@skp/core";
 import { kafkaErrors } from "../errors.js";
 import type { KafkaRow, OffsetReader } from "../kafka-row.js";
 import type { PartitionRange } from "../offsets.js";
-import { Alarm, PartitionStreams, StallClock } from "../partition-streams.js";
 import type { PartitionStream } from "../partition-streams.js";
-import { MIN_FETCH_VERSION, decodeFetchResponse } from "./fetch-response.js";
+import { Alarm, PartitionStreams, StallClock } from "../partition-streams.js";
+import { tpKeyOf } from "../topic-partition.js";
 import type { FetchResponse } from "./fetch-response.js";
+import { decodeFetchResponse, MIN_FETCH_VERSION } from "./fetch-response.js";
 import type { InternalBroker, InternalCluster, KafkajsInternals } from "./kafkajs-internals.js";
-import { RecordFormatError, decodeRecordBatches } from "./record-batches.js";
+import { decodeRecordBatches, RecordFormatError } from "./record-batches.js";
 
 interface Stream extends PartitionStream {
   /** Recent fetched bytes per record, to size the next fetch to the range (0 before the first). */
@@ -36,7 +36,16 @@ const FIRST_FETCH_BYTES = 1 << 20;
 export class FetchReader implements OffsetReader {
   readonly highWatermarks = new Map<string, number>();
   private cluster: InternalCluster | undefined;
-  private readonly streams = new PartitionStreams<Stream>((r) => ({ topic: r.topic, partition: r.partition, cursor: r.from, rows: [], head: 0, until: r.until, bytesPerRecord: 0, minBytes: 0 }));
+  private readonly streams = new PartitionStreams<Stream>((r) => ({
+    topic: r.topic,
+    partition: r.partition,
+    cursor: r.from,
+    rows: [],
+    head: 0,
+    until: r.until,
+    bytesPerRecord: 0,
+    minBytes: 0,
+  }));
   private stopped = false;
   private readonly alarm = new Alarm();
 
@@ -47,7 +56,11 @@ export class FetchReader implements OffsetReader {
   ) {}
 
   async start(): Promise<void> {
-    const cluster = this.internals.createCluster({ isolationLevel: READ_COMMITTED, allowAutoTopicCreation: false, metadataMaxAge: 300_000 });
+    const cluster = this.internals.createCluster({
+      isolationLevel: READ_COMMITTED,
+      allowAutoTopicCreation: false,
+      metadataMaxAge: 300_000,
+    });
     this.cluster = cluster;
     await cluster.connect();
     await cluster.addMultipleTargetTopics([...this.topics]);
@@ -64,7 +77,9 @@ export class FetchReader implements OffsetReader {
       if (this.stopped) throw kafkaErrors.stopped();
       const left = clock.check(streams, lastError);
       const attempt = this.fetchOnce(pending);
-      attempt.catch((e: unknown) => { lastError = e; }); // also an error that arrives after the deadline
+      attempt.catch((e: unknown) => {
+        lastError = e;
+      }); // also an error that arrives after the deadline
       try {
         // kafkajs retries connecting inside one attempt for many seconds: bound it by the stall timeout.
         await withDeadline(attempt, left);
@@ -100,13 +115,15 @@ export class FetchReader implements OffsetReader {
       if (led) led.push(s);
       else byLeader.set(leader, [s]);
     }
-    await Promise.all([...byLeader].map(async ([nodeId, streams]) => {
-      const offsets = new Map(streams.map((s) => [tpKeyOf(s), s.cursor]));
-      const broker = await cluster.findBroker({ nodeId });
-      const response = await this.fetch(broker, streams);
-      if (response.errorCode !== 0) throw this.internals.protocolError(response.errorCode);
-      for (const p of response.partitions) await this.accept(p, offsets.get(tpKeyOf(p)));
-    }));
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, streams]) => {
+        const offsets = new Map(streams.map((s) => [tpKeyOf(s), s.cursor]));
+        const broker = await cluster.findBroker({ nodeId });
+        const response = await this.fetch(broker, streams);
+        if (response.errorCode !== 0) throw this.internals.protocolError(response.errorCode);
+        for (const p of response.partitions) await this.accept(p, offsets.get(tpKeyOf(p)));
+      }),
+    );
   }
 
   private async fetch(broker: InternalBroker, streams: Stream[]): Promise<FetchResponse> {
@@ -116,14 +133,26 @@ export class FetchReader implements OffsetReader {
       list.push({ partition: s.partition, fetchOffset: String(s.cursor), maxBytes: fetchBytes(s) });
       topics.set(s.topic, list);
     }
-    const request = broker.lookupRequest(this.internals.fetchApiKey, this.internals.fetchDefinition)({
-      isolationLevel: READ_COMMITTED, maxWaitTime: MAX_WAIT_MS, minBytes: 1, maxBytes: MAX_BYTES,
+    const request = broker.lookupRequest(
+      this.internals.fetchApiKey,
+      this.internals.fetchDefinition,
+    )({
+      isolationLevel: READ_COMMITTED,
+      maxWaitTime: MAX_WAIT_MS,
+      minBytes: 1,
+      maxBytes: MAX_BYTES,
       topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
     });
     const version = request.request.apiVersion;
-    if (version < MIN_FETCH_VERSION) throw new RecordFormatError(`the broker speaks Fetch v${version} only; reading directly needs v${MIN_FETCH_VERSION}+ (Kafka 0.11) — use reader: "consumer"`);
+    if (version < MIN_FETCH_VERSION)
+      throw new RecordFormatError(
+        `the broker speaks Fetch v${version} only; reading directly needs v${MIN_FETCH_VERSION}+ (Kafka 0.11) — use reader: "consumer"`,
+      );
     try {
-      return (await broker.connectionPool.send({ ...request, response: { decode: async (raw) => decodeFetchResponse(raw, version), parse: async (data) => data } })) as FetchResponse;
+      return (await broker.connectionPool.send({
+        ...request,
+        response: { decode: async (raw) => decodeFetchResponse(raw, version), parse: async (data) => data },
+      })) as FetchResponse;
     } catch (e) {
       // As kafkajs' own requests do: a closed connection makes the broker reconnect on next use.
       if ((e as Error).name === "KafkaJSConnectionClosedError") await broker.disconnect().catch(() => {});
@@ -169,7 +198,10 @@ export class FetchReader implements OffsetReader {
 
 /** Bytes to ask a partition for: about what the rest of its range takes, so a fetch reads little past it. */
 function fetchBytes(s: Stream): number {
-  const want = s.bytesPerRecord === 0 ? FIRST_FETCH_BYTES : Math.min(MAX_PARTITION_BYTES, Math.max(65_536, Math.ceil((s.until - s.cursor) * s.bytesPerRecord * 1.1 + 16_384)));
+  const want =
+    s.bytesPerRecord === 0
+      ? FIRST_FETCH_BYTES
+      : Math.min(MAX_PARTITION_BYTES, Math.max(65_536, Math.ceil((s.until - s.cursor) * s.bytesPerRecord * 1.1 + 16_384)));
   return Math.max(want, s.minBytes);
 }
 
@@ -178,7 +210,12 @@ const DEADLINE = new Error("no answer from the broker in time");
 async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   const timer = new AbortController();
   try {
-    return await Promise.race([work, delay(ms, undefined, { signal: timer.signal }).then(() => { throw DEADLINE; })]);
+    return await Promise.race([
+      work,
+      delay(ms, undefined, { signal: timer.signal }).then(() => {
+        throw DEADLINE;
+      }),
+    ]);
   } finally {
     timer.abort();
   }
@@ -198,6 +235,7 @@ function isRetriable(e: unknown): boolean {
   if (e instanceof RecordFormatError || e instanceof SkpError || !(e instanceof Error)) return false;
   const err = e as Error & { retriable?: boolean };
   if (err.name === "KafkaJSProtocolError") return err.retriable === true;
-  if (err.name === "KafkaJSNumberOfRetriesExceeded" || err.name === "KafkaJSNonRetriableError") return err.cause !== undefined && err.cause !== e && isRetriable(err.cause);
+  if (err.name === "KafkaJSNumberOfRetriesExceeded" || err.name === "KafkaJSNonRetriableError")
+    return err.cause !== undefined && err.cause !== e && isRetriable(err.cause);
   return err.retriable === true || err.name.startsWith("KafkaJS");
 }

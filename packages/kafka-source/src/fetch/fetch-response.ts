@@ -31,7 +31,8 @@ const NO_RECORDS = Buffer.alloc(0);
  * the records are decoded by `decodeRecordBatches`, once the reader knows where the partition stands.
  */
 export function decodeFetchResponse(raw: Buffer, version: number): FetchResponse {
-  if (version < MIN_FETCH_VERSION || version > 11) throw new RecordFormatError(`Fetch v${version} is not supported (v${MIN_FETCH_VERSION}–v11)`);
+  if (version < MIN_FETCH_VERSION || version > 11)
+    throw new RecordFormatError(`Fetch v${version} is not supported (v${MIN_FETCH_VERSION}–v11)`);
   try {
     return decodeFields(raw, version);
   } catch (e) {

@@ -1,9 +1,9 @@
 import type { Kafka } from "kafkajs";
+import protocolErrors from "kafkajs/src/protocol/error.js";
+import apiKeys from "kafkajs/src/protocol/requests/apiKeys.js";
 // kafkajs has no "exports" map, and 2.2.4 is its last release: these internals are stable. They are
 // reached only here, and only when the client is kafkajs itself (see `kafkajsInternals`).
 import protocolRequests from "kafkajs/src/protocol/requests/index.js";
-import apiKeys from "kafkajs/src/protocol/requests/apiKeys.js";
-import protocolErrors from "kafkajs/src/protocol/error.js";
 
 /** The slice of a kafkajs broker the direct fetcher uses. */
 export interface InternalBroker {

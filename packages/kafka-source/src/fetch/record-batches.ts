@@ -9,7 +9,10 @@ import type { AbortedTransaction } from "./fetch-response.js";
 /** Bytes of a record batch (magic 2) before its records. */
 const BATCH_HEADER = 61;
 const MAGIC_AT = 16;
-const CODEC_MASK = 0x07, LOG_APPEND_TIME = 0x08, TRANSACTIONAL = 0x10, CONTROL = 0x20;
+const CODEC_MASK = 0x07,
+  LOG_APPEND_TIME = 0x08,
+  TRANSACTIONAL = 0x10,
+  CONTROL = 0x20;
 
 export interface DecodedRecords {
   /** The offset after the last complete batch; -1 when the bytes held no complete batch. */
@@ -28,25 +31,35 @@ export { RecordFormatError };
  * is cut at its byte limit) is left for the next fetch.
  */
 export async function decodeRecordBatches(
-  records: Buffer, topic: string, partition: number, from: number, aborted: readonly AbortedTransaction[], out: KafkaRow[],
+  records: Buffer,
+  topic: string,
+  partition: number,
+  from: number,
+  aborted: readonly AbortedTransaction[],
+  out: KafkaRow[],
 ): Promise<DecodedRecords> {
   const r = new ByteReader(records);
   const pendingAborts = aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : aborted;
   let nextAbort = 0;
   const abortedProducers = new Set<number>();
-  let next = -1, needBytes = 0;
+  let next = -1,
+    needBytes = 0;
   while (records.length - r.pos >= BATCH_HEADER) {
     const start = r.pos;
     const baseOffset = r.int64();
     const length = r.int32();
-    if (length < BATCH_HEADER - 12) throw new RecordFormatError(`${topic}-${partition}: the batch at offset ${baseOffset} is corrupt (length ${length})`);
+    if (length < BATCH_HEADER - 12)
+      throw new RecordFormatError(`${topic}-${partition}: the batch at offset ${baseOffset} is corrupt (length ${length})`);
     const end = start + 12 + length;
     if (end > records.length) {
       if (next < 0) needBytes = 12 + length;
       break;
     }
     const magic = records[start + MAGIC_AT]!;
-    if (magic !== 2) throw new RecordFormatError(`${topic}-${partition}: offset ${baseOffset} is in message format v${magic}; only record batches (v2, Kafka 0.11+) are read directly — use reader: "consumer"`);
+    if (magic !== 2)
+      throw new RecordFormatError(
+        `${topic}-${partition}: offset ${baseOffset} is in message format v${magic}; only record batches (v2, Kafka 0.11+) are read directly — use reader: "consumer"`,
+      );
     r.pos = start + 21; // leader epoch, magic, crc (not verified, as kafkajs does not)
     const attributes = r.int16();
     const lastOffsetDelta = r.int32();
@@ -60,7 +73,8 @@ export async function decodeRecordBatches(
     next = batchEnd;
     // Transaction bookkeeping sees every batch, even one wholly before `from`: its marker may end an abort.
     if (attributes & (TRANSACTIONAL | CONTROL)) {
-      while (nextAbort < pendingAborts.length && pendingAborts[nextAbort]!.firstOffset < batchEnd) abortedProducers.add(pendingAborts[nextAbort++]!.producerId);
+      while (nextAbort < pendingAborts.length && pendingAborts[nextAbort]!.firstOffset < batchEnd)
+        abortedProducers.add(pendingAborts[nextAbort++]!.producerId);
       if (attributes & CONTROL) {
         if (isAbortMarker(records, start + BATCH_HEADER, end)) abortedProducers.delete(producerId);
         continue;
@@ -80,16 +94,21 @@ export async function decodeRecordBatches(
     for (let i = 0; i < n; i++) {
       const length = body.varint();
       const recordEnd = body.pos + length;
-      if (length < 0 || recordEnd > bodyEnd) throw new RecordFormatError(`${topic}-${partition}: record ${i} of the batch at offset ${baseOffset} is truncated`);
+      if (length < 0 || recordEnd > bodyEnd)
+        throw new RecordFormatError(`${topic}-${partition}: record ${i} of the batch at offset ${baseOffset} is truncated`);
       body.pos++; // record attributes (unused)
       const timestampDelta = body.varlong();
       const offset = baseOffset + body.varint();
-      if (offset < from) { body.pos = recordEnd; continue; }
+      if (offset < from) {
+        body.pos = recordEnd;
+        continue;
+      }
       const key = body.varBytes();
       const value = body.varBytes();
       const headerCount = body.varint();
       const headers = headerCount > 0 ? readHeaders(body, headerCount) : NO_HEADERS;
-      if (body.pos > recordEnd) throw new RecordFormatError(`${topic}-${partition}: record at offset ${offset} is corrupt (its fields run past its length)`);
+      if (body.pos > recordEnd)
+        throw new RecordFormatError(`${topic}-${partition}: record at offset ${offset} is corrupt (its fields run past its length)`);
       body.pos = recordEnd;
       out.push({ key, value, topic, partition, offset, timestamp: logAppend ? maxTimestamp : firstTimestamp + timestampDelta, headers });
     }
@@ -121,7 +140,9 @@ function isAbortMarker(records: Buffer, at: number, end: number): boolean {
 
 /** Decompresses with the codec registered in kafkajs' `CompressionCodecs` (gzip built in; snappy, lz4 and zstd by plugin). */
 async function decompress(codec: number, data: Buffer, topic: string, partition: number, offset: number): Promise<Buffer> {
-  const factory = (kafkajs.CompressionCodecs as unknown as Record<number, (() => { decompress(b: Buffer): Promise<Buffer> }) | undefined>)[codec];
+  const factory = (kafkajs.CompressionCodecs as unknown as Record<number, (() => { decompress(b: Buffer): Promise<Buffer> }) | undefined>)[
+    codec
+  ];
   let impl: { decompress(b: Buffer): Promise<Buffer> };
   try {
     if (!factory) throw new Error(`unknown codec ${codec}`);
