@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import type { Codec, EncodeJob } from "./encode-pool.js";
+import type { Codec, EncodeJob } from "./encode-job.js";
 import { rename, rm, syncDirs, writeDurable } from "./file-io.js";
 import type { CompactionRecord, FileEntry, SinkLog } from "./manifest.js";
 import { METADATA_DIR } from "./manifest.js";

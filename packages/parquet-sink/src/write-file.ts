@@ -1,5 +1,5 @@
 import { endianness } from "node:os";
-import type { Codec, EncodeJob } from "./encode-pool.js";
+import type { Codec, EncodeJob } from "./encode-job.js";
 import type { ColumnPlan } from "./parquet-schema.js";
 
 type Row = Record<string, unknown>;

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { binary, boolean, double, int, long, MemoryStream, readStream, string, struct, timestamp } from "@skp/core";
 import { describe, expect, it } from "vitest";
-import { EncodePool, encodeNow } from "../src/encode-pool.js";
+import { encodeNow } from "../src/encode-job.js";
+import { EncodePool } from "../src/encode-pool.js";
 import { parquetSink } from "../src/index.js";
 import { readAll, tempDir, visibleFiles } from "./helpers.js";
 
