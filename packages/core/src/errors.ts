@@ -46,6 +46,15 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * The constructor of a package's errors, typed by its code union: `errorOf<KafkaErrorCode>()`.
+ *
+ * @example const error = errorOf<"MY_BAD_OPTION">(); throw error("MY_BAD_OPTION", "...");
+ */
+export function errorOf<Code extends string>() {
+  return (code: Code, message: string, options?: { cause?: unknown }) => new SkpError<Code>(code, message, options);
+}
+
 const error = (code: CoreErrorCode, message: string, options?: { cause?: unknown }) => new SkpError<CoreErrorCode>(code, message, options);
 
 const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(", ");

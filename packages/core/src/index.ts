@@ -12,7 +12,7 @@ export type { ParseJsonOptions, TransformOptions, WatermarkOptions } from "./dsl
 export { GroupedFrame, StreamFrame } from "./dsl/stream-frame.js";
 export type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./dsl/types.js";
 export type { CoreErrorCode } from "./errors.js";
-export { errorMessage, SkpError } from "./errors.js";
+export { errorMessage, errorOf, SkpError } from "./errors.js";
 export type { AggKind, AggValue } from "./expr/aggregates.js";
 export { AggExpr, avg, count, first, last, max, mean, min, sum } from "./expr/aggregates.js";
 export type { ColumnLike } from "./expr/column.js";

@@ -139,10 +139,7 @@ describe("checkpoint recovery", () => {
     input.addData(SCENARIO[2]!);
     let q = await windowedSums(input).writeStream.trigger({ availableNow: true }).format(sink).option("checkpointLocation", dir).start();
     await q.awaitTermination();
-    expect(q.recentProgress.map((p) => [p.batchId, p.numInputRows])).toEqual([
-      [0, 4],
-      [1, 0],
-    ]);
+    expect(inputRows(q)).toEqual(["0:4", "1:0"]);
     expect(sink.rows.map((r) => [r.window.start, r.id, r.n])).toEqual([
       [0, 1, 2],
       [0, 2, 1],
@@ -153,10 +150,7 @@ describe("checkpoint recovery", () => {
     ]); // watermark → 30 s
     q = await windowedSums(input).writeStream.trigger({ availableNow: true }).format(sink).option("checkpointLocation", dir).start();
     await q.awaitTermination();
-    expect(q.recentProgress.map((p) => [p.batchId, p.numInputRows])).toEqual([
-      [2, 2],
-      [3, 0],
-    ]);
+    expect(inputRows(q)).toEqual(["2:2", "3:0"]);
     expect(sink.rows.map((r) => [r.window.start, r.id, r.n])).toEqual([
       [0, 1, 2],
       [0, 2, 1],
@@ -220,3 +214,8 @@ describe("checkpoint recovery", () => {
     expect(readFileSync(join(dir, "sources", "0", "0"), "utf8")).toBe("v1\n5");
   });
 });
+
+/** `batchId:numInputRows` of each batch the query ran. */
+function inputRows(q: { recentProgress: readonly { batchId: number; numInputRows: number }[] }): string[] {
+  return q.recentProgress.map((p) => `${p.batchId}:${p.numInputRows}`);
+}

@@ -1,23 +1,9 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type { Infer, StreamingQuery, WindowValue } from "../src/index.js";
-import {
-  avg,
-  col,
-  count,
-  double,
-  first,
-  int,
-  long,
-  MemoryStream,
-  max,
-  readStream,
-  sessionWindow,
-  string,
-  struct,
-  sum,
-  timestamp,
-  window,
-} from "../src/index.js";
+import * as skp from "../src/index.js";
+
+const { avg, col, count, double, first, int, long, MemoryStream, max, readStream, sessionWindow, string, struct, sum, timestamp, window } =
+  skp;
 
 const schema = struct({ id: int(), ts: timestamp(), value: double(), source: string().nullable() });
 const kafkaLike = new MemoryStream(struct({ value: string(), partition: int() }));

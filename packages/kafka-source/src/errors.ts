@@ -1,4 +1,6 @@
-import { errorMessage, SkpError } from "@skp/core";
+import { errorMessage, errorOf } from "@skp/core";
+
+const error = errorOf<KafkaErrorCode>();
 
 /** The codes of the errors this package raises. */
 export type KafkaErrorCode =
@@ -15,9 +17,6 @@ export type KafkaErrorCode =
   | "KAFKA_STOPPED"
   | "KAFKA_UNKNOWN_TOPIC"
   | "KAFKA_UNREACHABLE";
-
-const error = (code: KafkaErrorCode, message: string, options?: { cause?: unknown }) =>
-  new SkpError<KafkaErrorCode>(code, message, options);
 
 /** Errors of the Kafka source, each naming the topic, partition or option at fault and what to do. */
 export const kafkaErrors = {

@@ -17,6 +17,11 @@ export interface PartitionStream {
   until: number;
 }
 
+/** A stream positioned at the start of `range`, with nothing fetched yet. */
+export function streamAt(range: PartitionRange): PartitionStream {
+  return { topic: range.topic, partition: range.partition, cursor: range.from, rows: [], head: 0, until: range.until };
+}
+
 /**
  * The partitions a reader is positioned on. A range that starts where its partition's stream stands
  * (the common case: each batch starts where the last ended) continues it, reusing rows fetched past

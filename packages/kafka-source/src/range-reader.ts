@@ -4,7 +4,7 @@ import type { KafkaRow, OffsetReader } from "./kafka-row.js";
 import { NO_HEADERS } from "./kafka-row.js";
 import type { PartitionRange } from "./offsets.js";
 import type { PartitionStream } from "./partition-streams.js";
-import { Alarm, PartitionStreams, StallClock } from "./partition-streams.js";
+import { Alarm, PartitionStreams, StallClock, streamAt } from "./partition-streams.js";
 
 interface Stream extends PartitionStream {
   paused: boolean;
@@ -19,15 +19,7 @@ interface Stream extends PartitionStream {
  */
 export class RangeReader implements OffsetReader {
   private consumer: Consumer | undefined;
-  private readonly streams = new PartitionStreams<Stream>((r) => ({
-    topic: r.topic,
-    partition: r.partition,
-    cursor: r.from,
-    rows: [],
-    head: 0,
-    until: r.until,
-    paused: true,
-  }));
+  private readonly streams = new PartitionStreams<Stream>((r) => ({ ...streamAt(r), paused: true }));
   /**
    * Always empty: kafkajs' batches carry the high watermark but not the last stable offset, and a
    * batch planned up to a high watermark past an open transaction would wait on it (read committed).

@@ -1,4 +1,6 @@
-import { errorMessage, SkpError } from "@skp/core";
+import { errorMessage, errorOf } from "@skp/core";
+
+const error = errorOf<ParquetErrorCode>();
 
 /** The codes of the errors this package raises. */
 export type ParquetErrorCode =
@@ -7,9 +9,6 @@ export type ParquetErrorCode =
   | "PARQUET_OUTPUT_MODE"
   | "PARQUET_PATH_IN_USE"
   | "PARQUET_WRITE_FAILED";
-
-const error = (code: ParquetErrorCode, message: string, options?: { cause?: unknown }) =>
-  new SkpError<ParquetErrorCode>(code, message, options);
 
 /** Errors of the Parquet sink, each naming the path, column or option at fault and what to do. */
 export const parquetErrors = {

@@ -4,16 +4,7 @@ import { cloneAcc } from "../expr/aggregates.js";
 import type { SessionWindowSpec } from "../expr/window.js";
 import type { AggregateAnalysis } from "../plan/analyze.js";
 import type { StateStore } from "../state/state-store.js";
-import {
-  accumulate,
-  compareGroups,
-  estimateEntryBytes,
-  evicts,
-  keyEncoder,
-  lateOutput,
-  outputRowBuilder,
-  readKeys,
-} from "./aggregate-support.js";
+import * as support from "./aggregate-support.js";
 import { batchOperator, withRows } from "./batch-operator.js";
 import type { StatefulOperator } from "./stateful.js";
 
@@ -47,9 +38,9 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
   const spec = analysis.window as SessionWindowSpec;
   const { column, gapMs } = spec;
   const aggs = analysis.aggregators;
-  const keyOf = keyEncoder(analysis.keyColumns);
-  const evicting = evicts(analysis, outputMode);
-  const toRow = outputRowBuilder(analysis);
+  const keyOf = support.keyEncoder(analysis.keyColumns);
+  const evicting = support.evicts(analysis, outputMode);
+  const toRow = support.outputRowBuilder(analysis);
   const name = `sessionAggregate(${column}, ${gapMs}ms)`;
   let minEnd = Infinity;
   for (const [, st] of store.entries()) for (const w of st.w) if (w.e < minEnd) minEnd = w.e;
@@ -74,7 +65,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       if (typeof t !== "number" || Number.isNaN(t)) continue;
       if (evicting && t + gapMs <= wm) {
         dropped++;
-        (late ??= lateOutput(batch, analysis))?.push({
+        (late ??= support.lateOutput(batch, analysis))?.push({
           row,
           window: { start: t, end: t + gapMs },
           watermarkMs: wm,
@@ -101,7 +92,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
         cur = { s: ev.t, e: ev.t + gapMs, a: aggs.map((a) => a.init()) };
         fresh.push(cur);
       } else if (ev.t + gapMs > cur.e) cur.e = ev.t + gapMs;
-      accumulate(aggs, cur.a, ev.row, batchId, ev.idx);
+      support.accumulate(aggs, cur.a, ev.row, batchId, ev.idx);
     }
     const old = store.get(key);
     const kept = old ? old.w.map((w) => ({ s: w.s, e: w.e, a: w.a.map(cloneAcc) })) : [];
@@ -113,7 +104,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       if (top && w.s < top.e) mergeInto(top, w);
       else merged.push(w);
     }
-    store.put(key, { k: old ? old.k : readKeys(analysis.keyColumns, (events[0] as Event).row), w: merged });
+    store.put(key, { k: old ? old.k : support.readKeys(analysis.keyColumns, (events[0] as Event).row), w: merged });
     return merged.length;
   };
 
@@ -152,7 +143,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       numRowsUpdated: updated,
       numRowsRemoved: removed,
       numRowsDroppedByWatermark: dropped,
-      memoryUsedBytes: sessions * estimateEntryBytes(analysis, 16),
+      memoryUsedBytes: sessions * support.estimateEntryBytes(analysis, 16),
     });
   };
 
@@ -164,7 +155,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       const { emit, removed } = evict(batch.watermarkMs);
       store.commit();
       report(batch, updated, removed, dropped);
-      emit.sort(compareGroups);
+      emit.sort(support.compareGroups);
       return withRows(
         batch,
         emit.map(({ k, w }) => toRow(k, { start: w.s, end: w.e }, w.a)),

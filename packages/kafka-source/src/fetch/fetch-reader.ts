@@ -4,7 +4,7 @@ import { kafkaErrors } from "../errors.js";
 import type { KafkaRow, OffsetReader } from "../kafka-row.js";
 import type { PartitionRange } from "../offsets.js";
 import type { PartitionStream } from "../partition-streams.js";
-import { Alarm, PartitionStreams, StallClock } from "../partition-streams.js";
+import { Alarm, PartitionStreams, StallClock, streamAt } from "../partition-streams.js";
 import { tpKeyOf } from "../topic-partition.js";
 import type { FetchResponse } from "./fetch-response.js";
 import { decodeFetchResponse, MIN_FETCH_VERSION } from "./fetch-response.js";
@@ -36,16 +36,7 @@ const FIRST_FETCH_BYTES = 1 << 20;
 export class FetchReader implements OffsetReader {
   readonly highWatermarks = new Map<string, number>();
   private cluster: InternalCluster | undefined;
-  private readonly streams = new PartitionStreams<Stream>((r) => ({
-    topic: r.topic,
-    partition: r.partition,
-    cursor: r.from,
-    rows: [],
-    head: 0,
-    until: r.until,
-    bytesPerRecord: 0,
-    minBytes: 0,
-  }));
+  private readonly streams = new PartitionStreams<Stream>((r) => ({ ...streamAt(r), bytesPerRecord: 0, minBytes: 0 }));
   private stopped = false;
   private readonly alarm = new Alarm();
 
