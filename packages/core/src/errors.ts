@@ -36,6 +36,7 @@ export type CoreErrorCode =
   | "SINK_FAILED"
   | "SOURCE_FAILED"
   | "UNKNOWN_COLUMN"
+  | "UNPLANNED_SHARD"
   | "UNSUPPORTED_OUTPUT_MODE"
   | "WRONG_COLUMN_TYPE"
   | "TRANSFORM_CONTRACT"
@@ -130,6 +131,11 @@ export const errors = {
     ),
   pipelineContract: (problem: string) =>
     error("PIPELINE_CONTRACT", `The query's operator pipeline ${problem}; it must emit exactly one batch per input batch.`),
+  unplannedShard: (shard: number, batchId: number) =>
+    error(
+      "UNPLANNED_SHARD",
+      `Batch ${batchId} holds rows of shard ${shard}, which the source did not plan into it; the source's sharding is inconsistent (a bug in the source).`,
+    ),
   sinkFailed: (sink: string, batchId: number, cause: unknown) =>
     error("SINK_FAILED", `Sink ${sink} failed to add batch ${batchId}: ${errorMessage(cause)}`, { cause }),
 };

@@ -43,6 +43,7 @@ export type { BatchInfo, Sink } from "./sinks/sink.js";
 export { MemoryStream } from "./sources/memory-stream.js";
 export type { RateOffset, RateRow, RateSourceOptions } from "./sources/rate-source.js";
 export { rateSource } from "./sources/rate-source.js";
+export type { ShardBatch, ShardCommit, ShardState, StateChange, StateSharding } from "./sources/sharded-state.js";
 export type { Offset, ReadLimit, Source } from "./sources/source.js";
 export { sameOffset } from "./sources/source.js";
 export type { Duration } from "./util/duration.js";

@@ -5,6 +5,7 @@ const error = errorOf<KafkaErrorCode>();
 /** The codes of the errors this package raises. */
 export type KafkaErrorCode =
   | "KAFKA_BAD_OPTION"
+  | "KAFKA_CHANGELOG"
   | "KAFKA_CHECKPOINT_MODE"
   | "KAFKA_CLAIM_UNCERTAIN"
   | "KAFKA_CLAIM_UNKNOWN"
@@ -76,6 +77,27 @@ export const kafkaErrors = {
     ),
   /** A read in flight when the source stops (e.g. a prefetch) ends with this instead of waiting for its stall timeout. */
   stopped: () => error("KAFKA_STOPPED", "the Kafka source was stopped"),
+  changelogUncreatable: (topic: string, cause: unknown) =>
+    error(
+      "KAFKA_CHANGELOG",
+      `Cannot create the changelog topic "${topic}": ${errorMessage(cause)}. Create it (compacted, with at least as many partitions as the input topic) and grant this client Read and Write on it; see docs/scale-out.md.`,
+      { cause },
+    ),
+  changelogTooSmall: (topic: string, has: number, needs: number) =>
+    error(
+      "KAFKA_CHANGELOG",
+      `The changelog topic "${topic}" has ${has} partitions but the input has ${needs}: every input partition needs its own. Recreate it with ${needs} or more partitions (cleanup.policy=compact).`,
+    ),
+  commitMissing: (topic: string, partition: number, token: string) =>
+    error(
+      "KAFKA_CHANGELOG",
+      `The changelog ${topic}-${partition} does not hold batch ${token}'s commit, which the group's offsets say came last: the state cannot be restored. Was the changelog deleted or truncated by retention? See docs/scale-out.md.`,
+    ),
+  statefulTopics: (topics: readonly string[]) =>
+    error(
+      "KAFKA_BAD_OPTION",
+      `A stateful query with groupId reads one topic (its partitions are the state's shards), not ${topics.length} (${topics.join(", ")}).`,
+    ),
   notOpen: () =>
     error("KAFKA_NOT_OPEN", "the Kafka source is not open: a query opens it when it starts (call open() first when driving it by hand)."),
   groupJoinTimeout: (groupId: string, ms: number) =>

@@ -21,6 +21,14 @@ export interface Membership {
   ownedCount(): number;
 }
 
+/** What the planner asks of a stateful query's shards (see state/kafka-sharding.ts). */
+export interface ShardGate {
+  /** Whether the shard's log holds the commit of `token`, the claim the group last committed. */
+  ready(shard: number, token: string | null): Promise<boolean>;
+  /** Shards due a batch even without new rows (their state expires). */
+  dueSet(): ReadonlySet<number>;
+}
+
 export interface GroupPlannerConfig {
   member: Membership;
   /** The brokers' log boundaries (read fresh for every plan). */
@@ -38,6 +46,12 @@ export interface GroupPlannerConfig {
  * its claim has landed — on the first run or on a replay after a restart.
  */
 export class GroupPlanner implements BatchPlanner<GroupOffsets> {
+  /** A stateful query's shards: a partition is planned only once its shard is restorable. */
+  shards: ShardGate | undefined = undefined;
+  /** Partitions owned but waiting for their shard's log to catch up (the last owner's commit). */
+  readonly restoring = new Set<string>();
+  /** The ranges whose claims landed in the last `claim`, by its claim id. */
+  private lastLanded: { claim: string; ranges: PartitionRange[] } = { claim: "", ranges: [] };
   /** Per partition, this process's last landed claim and the membership epoch it landed in. */
   private lastOwn = new Map<string, { id: string; epoch: number }>();
   claimsRefused = 0;
@@ -55,6 +69,11 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
   async ranges(_start: GroupOffsets, end: GroupOffsets): Promise<{ ranges: PartitionRange[]; ends: KafkaOffsets }> {
     const landed = await this.claim(end);
     return { ranges: landed, ends: rangeEnds(landed) };
+  }
+
+  /** The ranges whose claims landed for the batch with claim id `claim` (the last one claimed). */
+  landed(claim: string): readonly PartitionRange[] {
+    return this.lastLanded.claim === claim ? this.lastLanded.ranges : [];
   }
 
   ends(end: GroupOffsets): KafkaOffsets {
@@ -83,6 +102,12 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
       const [topic, partition] = parseTpKey(key);
       if (!member.owns(topic, partition)) continue;
       const c = committed.get(key);
+      // A stateful query plans a partition only once its shard's log holds the last owner's commit.
+      if (this.shards && !(await this.shards.ready(partition, c?.claim?.id ?? null))) {
+        this.restoring.add(key);
+        continue;
+      }
+      this.restoring.delete(key);
       let from = c?.offset ?? initial(topic, partition, w);
       if (high < from) {
         if (failOnDataLoss) throw kafkaErrors.offsetsWentBack(topic, partition, from, high);
@@ -97,9 +122,12 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
     const upTo = isGroupOffsets(limit.upTo) ? limit.upTo.group : undefined;
     if (upTo) end = capOffsets(end, upTo, starts, (t, p) => get(starts, t, p)!);
     const out: GroupOffsets = { group: {}, claim: newClaimId(), from: {} };
+    const due = this.shards?.dueSet() ?? new Set<number>();
     forEachPartition(end, (topic, partition, until) => {
       const from = get(starts, topic, partition)!;
-      if (until <= from && !fresh.has(tpKey(topic, partition))) return;
+      // Claimed even with nothing to read: partitions never committed (to pin where they start), and
+      // shards whose state the watermark expires (so their no-data batch is fenced like any other).
+      if (until <= from && !fresh.has(tpKey(topic, partition)) && !due.has(partition)) return;
       set(out.group, topic, partition, until);
       (out.from[topic] ??= {})[partition] = [from, prior.get(tpKey(topic, partition)) ?? null];
     });
@@ -140,6 +168,8 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
     if (ok) landed.push(...toClaim.map((c) => c.range));
     else this.claimsRefused += toClaim.length;
     for (const r of landed) this.lastOwn.set(tpKeyOf(r), { id: end.claim, epoch });
-    return landed.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    landed.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    this.lastLanded = { claim: end.claim, ranges: landed };
+    return landed;
   }
 }

@@ -1,4 +1,4 @@
-import type { ReadLimit, Source } from "@skp/core";
+import type { ReadLimit, Source, StateSharding } from "@skp/core";
 import { any, binary, int, long, SkpError, string, timestamp } from "@skp/core";
 import type { Admin } from "kafkajs";
 import { BrokerOffsets } from "./broker-offsets.js";
@@ -18,6 +18,7 @@ import type { BatchPlanner } from "./planner.js";
 import { startingOffsetOf } from "./planner.js";
 import { concatRanges, Prefetcher } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
+import { KafkaSharding } from "./state/kafka-sharding.js";
 import { StaticPlanner } from "./static-planner.js";
 import { tpKey } from "./topic-partition.js";
 
@@ -73,6 +74,8 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
   /** One read at a time: several queries may share this source, and the prefetch runs in between. */
   private readLock: Promise<unknown> = Promise.resolve();
   private readonly prefetcher = new Prefetcher((r) => this.serializedRead(r));
+  /** A stateful query's shards, made when the runtime asks (`sharding()`); wired to the planner on connect. */
+  private stateShards: KafkaSharding | undefined;
   private readonly stats = { dataLossOffsets: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0, ownedPartitions: 0 };
 
   constructor(private readonly options: ResolvedOptions) {
@@ -135,6 +138,28 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     return rows;
   }
 
+  /** With `groupId`: state shards on changelog topics, so a stateful query's state moves with its partitions. */
+  sharding(): StateSharding | undefined {
+    const groupId = this.options.groupId;
+    if (groupId === undefined) return undefined;
+    this.stateShards ??= new KafkaSharding(() => {
+      const { admin, member, planner } = this.connected();
+      const o = this.options;
+      return {
+        kafka: o.kafka,
+        internals: this.internals,
+        groupId,
+        topics: o.topics,
+        fetchTimeoutMs: o.fetchTimeoutMs,
+        admin: () => admin,
+        landed: (claim) => (planner instanceof GroupPlanner ? planner.landed(claim) : []),
+        owns: (topic, partition) => member?.owns(topic, partition) ?? false,
+      };
+    });
+    if (this.connection?.planner instanceof GroupPlanner) this.connection.planner.shards = this.stateShards;
+    return this.stateShards;
+  }
+
   /** Nothing to do: offsets live in the checkpoint; a grouped query's claims are its group commits. */
   commit(): void {}
 
@@ -144,12 +169,20 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     const c = this.connection;
     this.connection = undefined;
     this.opening = undefined;
+    await this.stateShards?.close();
     await Promise.all([c?.reader.stop(), c?.member?.stop()]);
     await c?.admin.disconnect().catch(() => {});
   }
 
   metrics(): Record<string, number> {
-    return { ...this.stats, claimsRefused: this.connection?.planner.claimsRefused ?? 0 };
+    const planner = this.connection?.planner;
+    const shards = this.stateShards;
+    return {
+      ...this.stats,
+      claimsRefused: planner?.claimsRefused ?? 0,
+      ...(shards ? { stateRowsRestored: shards.restoredRows, stateRestoreMs: Math.round(shards.restoreMs) } : {}),
+      ...(planner instanceof GroupPlanner && shards ? { partitionsRestoring: planner.restoring.size } : {}),
+    };
   }
 
   private async connect(): Promise<void> {
@@ -188,6 +221,7 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
         ? new GroupPlanner({ member, offsets, admin: () => theAdmin, initial: startOf, ...common })
         : new StaticPlanner({ offsets, startingOffsets: o.startingOffsets, startOf, ...common });
       await Promise.all([reader.start(), member?.start()]);
+      if (planner instanceof GroupPlanner) planner.shards = this.stateShards;
       this.connection = { admin, offsets, reader, member, planner };
     } catch (e) {
       await reader?.stop();

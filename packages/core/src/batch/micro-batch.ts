@@ -56,6 +56,34 @@ export class BatchContext {
   readonly eventTime = new Map<number, EventTimeStats>();
   readonly stateOperators: StateOperatorProgress[] = [];
 
+  /** Adds another context's metrics and side outputs to this one (a batch run as several parts). */
+  absorb(other: BatchContext): void {
+    this.numRowsMalformed += other.numRowsMalformed;
+    for (const [id, list] of other.deadLetters) this.sideOutput(this.deadLetters, id).push(...list);
+    for (const [id, list] of other.lateRows) this.sideOutput(this.lateRows, id).push(...list);
+    for (const [id, s] of other.eventTime) {
+      const mine = this.eventTime.get(id);
+      if (!mine) this.eventTime.set(id, { ...s });
+      else {
+        mine.min = Math.min(mine.min, s.min);
+        mine.max = Math.max(mine.max, s.max);
+        mine.sum += s.sum;
+        mine.count += s.count;
+      }
+    }
+    for (const op of other.stateOperators) {
+      const mine = this.stateOperators.find((o) => o.operatorName === op.operatorName);
+      if (!mine) this.stateOperators.push({ ...op });
+      else {
+        mine.numRowsTotal += op.numRowsTotal;
+        mine.numRowsUpdated += op.numRowsUpdated;
+        mine.numRowsRemoved += op.numRowsRemoved;
+        mine.numRowsDroppedByWatermark += op.numRowsDroppedByWatermark;
+        mine.memoryUsedBytes += op.memoryUsedBytes;
+      }
+    }
+  }
+
   sideOutput<T>(map: Map<number, T[]>, id: number): T[] {
     let list = map.get(id);
     if (!list) map.set(id, (list = []));

@@ -31,6 +31,21 @@ export interface PhysicalPlan {
   readonly sideOutputs: readonly SideOutput[];
 }
 
+/** The side outputs the plan asks for: dead letters of `parseJson`, late rows of `withWatermark`. */
+export function sideOutputsOf(plan: AnalyzedPlan): SideOutput[] {
+  const out: SideOutput[] = [];
+  for (const { id, node } of plan.nodes) {
+    if (node.kind === "parseJson" && node.deadLetters) out.push({ kind: "deadLetters", id, sink: node.deadLetters });
+    if (node.kind === "watermark" && node.lateRows) out.push({ kind: "lateRows", id, sink: node.lateRows });
+  }
+  return out;
+}
+
+/** The plan's stateful nodes: their ids key their state, their names their shards' logs. */
+export function statefulNodes(plan: AnalyzedPlan): { id: number; name: string }[] {
+  return plan.nodes.filter(({ node }) => node.kind === "aggregate").map(({ id }) => ({ id, name: `aggregate-${id}` }));
+}
+
 /** Opens the state store of every stateful node at `version` (the number of batches already committed). */
 export async function openStateStores(
   plan: AnalyzedPlan,
@@ -58,7 +73,6 @@ export function compile(
 ): PhysicalPlan {
   const ops: OperatorFunction<MicroBatch<any>, MicroBatch<any>>[] = [];
   const stateful: StatefulOperator[] = [];
-  const sideOutputs: SideOutput[] = [];
   let inputFields = plan.nodes[0]?.fields ?? {};
   let transforms = 0;
   for (const { id, node, fields } of plan.nodes) {
@@ -67,7 +81,6 @@ export function compile(
         break;
       case "parseJson":
         ops.push(parseJson({ id, column: node.column, fields: node.schema.fields, mode: node.mode, keep: node.keep }));
-        if (node.deadLetters) sideOutputs.push({ kind: "deadLetters", id, sink: node.deadLetters });
         break;
       case "select":
         ops.push(select(node.columns));
@@ -84,7 +97,6 @@ export function compile(
         break;
       case "watermark":
         ops.push(watermark(id, node.column));
-        if (node.lateRows) sideOutputs.push({ kind: "lateRows", id, sink: node.lateRows });
         break;
       case "aggregate": {
         const analysis = plan.aggregate!;
@@ -107,5 +119,5 @@ export function compile(
   }
   const operator =
     ops.length === 0 ? identity : (pipe as (...fns: unknown[]) => OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>)(...ops);
-  return { operator, stateful, sideOutputs };
+  return { operator, stateful, sideOutputs: sideOutputsOf(plan) };
 }

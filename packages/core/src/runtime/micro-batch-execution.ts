@@ -1,22 +1,20 @@
-import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import type { Row } from "../batch/micro-batch.js";
 import { BatchContext } from "../batch/micro-batch.js";
 import type { OutputMode } from "../batch/output-mode.js";
 import type { Checkpoint, Recovery } from "../checkpoint/checkpoint.js";
 import type { OffsetSeq } from "../checkpoint/offset-seq-log.js";
 import { errors, SkpError } from "../errors.js";
-import type { PhysicalPlan } from "../operators/compile.js";
+import type { SideOutput } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { BatchInfo, Sink } from "../sinks/sink.js";
 import type { Offset, ReadLimit, Source } from "../sources/source.js";
 import { sameOffset } from "../sources/source.js";
 import type { StateStore } from "../state/state-store.js";
-import { BatchPipeline } from "./batch-pipeline.js";
+import type { OperatorRunner } from "./operator-runner.js";
 import { sourcePhase, timed } from "./phases.js";
 import { buildProgress } from "./progress.js";
 import { StreamExecution } from "./stream-execution.js";
 import type { ResolvedTrigger } from "./trigger.js";
-import type { WatermarkPolicy } from "./watermark-tracker.js";
-import { WatermarkTracker } from "./watermark-tracker.js";
 
 export interface ExecutionConfig {
   readonly id: string;
@@ -25,11 +23,12 @@ export interface ExecutionConfig {
   readonly source: Source<any, any>;
   readonly sink: Sink<any>;
   readonly analyzed: AnalyzedPlan;
-  readonly physical: PhysicalPlan;
+  /** Runs batches through the operators and keeps the watermark. */
+  readonly runner: OperatorRunner;
+  readonly sideOutputs: readonly SideOutput[];
   readonly outputMode: OutputMode;
   readonly trigger: ResolvedTrigger;
   readonly maxRowsPerTrigger?: number;
-  readonly watermarkPolicy: WatermarkPolicy;
   /** How often the default trigger polls a source that cannot notify. */
   readonly pollIntervalMs: number;
   /** Checkpoint to log offsets and commits to (none: nothing survives a restart). */
@@ -52,16 +51,13 @@ export interface ExecutionConfig {
 export class MicroBatchExecution extends StreamExecution {
   private batchId = 0;
   private committed!: Offset;
-  private readonly watermark: WatermarkTracker;
-  /** The physical operators, subscribed once for this run. */
-  private readonly pipeline: BatchPipeline;
+  private readonly runner: OperatorRunner;
   private previousTriggerStartMs: number | undefined;
   private unsubscribeSource: (() => void) | undefined;
 
   constructor(private readonly config: ExecutionConfig) {
     super(config.trigger.kind === "default");
-    this.watermark = new WatermarkTracker(config.analyzed.watermarks, config.watermarkPolicy);
-    this.pipeline = new BatchPipeline(config.physical.operator);
+    this.runner = config.runner;
     this.launch(() => this.run());
   }
 
@@ -70,7 +66,8 @@ export class MicroBatchExecution extends StreamExecution {
     try {
       await sourcePhase(source.description, "open", () => source.open?.());
       this.batchId = recovery.nextBatchId;
-      this.watermark.restore(recovery.watermarkMs, recovery.operatorWatermarks);
+      await this.runner.open?.();
+      this.runner.restoreWatermark(recovery.watermarkMs, recovery.operatorWatermarks);
       const initial = () => sourcePhase(source.description, "initialOffset", () => source.initialOffset());
       this.committed =
         recovery.committedOffset ??
@@ -121,7 +118,7 @@ export class MicroBatchExecution extends StreamExecution {
    * operator has state the current watermark expires. Returns whether a batch ran.
    */
   private async runTrigger(upTo: Offset | undefined): Promise<boolean> {
-    const { source, physical, maxRowsPerTrigger } = this.config;
+    const { source, maxRowsPerTrigger } = this.config;
     const gen = this.beginTrigger();
     const triggerStart = Date.now();
     const durationMs: Record<string, number> = {};
@@ -130,7 +127,7 @@ export class MicroBatchExecution extends StreamExecution {
       sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)),
     );
     const hasData = !sameOffset(latest, this.committed);
-    const noDataBatchDue = !hasData && physical.stateful.some((op) => op.hasExpiredState(this.watermark.watermarkMs));
+    const noDataBatchDue = !hasData && this.runner.noDataBatchDue();
     if (!hasData && !noDataBatchDue) {
       this.settleWaiters(gen);
       return false;
@@ -141,7 +138,7 @@ export class MicroBatchExecution extends StreamExecution {
 
   /** Re-runs a batch that was planned (offsets logged) but not committed before a crash. */
   private async replay(seq: OffsetSeq): Promise<void> {
-    this.watermark.restore(seq.batchWatermarkMs, seq.operatorWatermarks);
+    this.runner.restoreWatermark(seq.batchWatermarkMs, seq.operatorWatermarks);
     await this.runBatch(seq.start, seq.end, Date.now(), {}, true);
   }
 
@@ -152,16 +149,16 @@ export class MicroBatchExecution extends StreamExecution {
     durationMs: Record<string, number>,
     replay = false,
   ): Promise<void> {
-    const { source, sink, physical, analyzed, outputMode, checkpoint } = this.config;
+    const { source, sink, sideOutputs, analyzed, outputMode, checkpoint } = this.config;
     const batchId = this.batchId;
-    const watermarkMs = this.watermark.watermarkMs;
+    const watermarkMs = this.runner.watermarkMs;
     if (checkpoint && !replay) {
       // Write-ahead: the plan for batch N is durable before any of its effects.
       await timed(durationMs, "walCommit", () =>
         checkpoint.offsets.add(batchId, {
           batchWatermarkMs: watermarkMs,
           batchTimestampMs: triggerStart,
-          operatorWatermarks: this.watermark.snapshot(),
+          operatorWatermarks: this.runner.watermarkSnapshot(),
           conf: this.config.conf,
           start,
           end,
@@ -173,21 +170,19 @@ export class MicroBatchExecution extends StreamExecution {
       : await timed(durationMs, "getBatch", () => sourcePhase(source.description, "getBatch", () => source.getBatch(start, end)));
     const ctx = new BatchContext();
     const out = await timed(durationMs, "addBatch", async () => {
-      const batch: MicroBatch<Row> = { batchId, rows: rows as Row[], watermarkMs, ctx };
-      const outRows = (await this.pipeline.run(batch)).rows;
-      for (const store of this.config.stateStores) await store.persist?.();
-      for (const side of physical.sideOutputs) {
+      const outRows = await this.runner.run(batchId, rows as Row[], end, ctx);
+      for (const side of sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
         await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id });
       }
       await this.write(sink, batchId, outRows, { outputMode, fields: analyzed.fields, queryId: this.config.id });
       return outRows;
     });
-    this.watermark.update(ctx);
+    this.runner.advance(ctx);
     await timed(durationMs, "commitOffsets", async () => {
       await checkpoint?.commits.add(batchId, {
-        nextBatchWatermarkMs: this.watermark.watermarkMs,
-        operatorWatermarks: this.watermark.snapshot(),
+        nextBatchWatermarkMs: this.runner.watermarkMs,
+        operatorWatermarks: this.runner.watermarkSnapshot(),
       });
       await sourcePhase(source.description, "commit", () => source.commit(end));
     });
@@ -208,7 +203,7 @@ export class MicroBatchExecution extends StreamExecution {
         ctx,
         numInputRows: rows.length,
         numOutputRows: out.length,
-        watermarkMs: this.watermark.enabled ? watermarkMs : undefined,
+        watermarkMs: this.runner.watermarkEnabled ? watermarkMs : undefined,
         source: {
           description: source.description,
           startOffset: start,
@@ -237,7 +232,7 @@ export class MicroBatchExecution extends StreamExecution {
   }
 
   private async shutdown(): Promise<void> {
-    this.pipeline.close();
+    this.runner.close();
     this.unsubscribeSource?.();
     const { source, sink } = this.config;
     try {

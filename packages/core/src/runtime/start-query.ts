@@ -4,7 +4,7 @@ import { Checkpoint, FRESH } from "../checkpoint/checkpoint.js";
 import { nodeFileSystem } from "../checkpoint/node-file-system.js";
 import { queryShape } from "../checkpoint/query-shape.js";
 import { errors } from "../errors.js";
-import { compile, openStateStores } from "../operators/compile.js";
+import { compile, openStateStores, sideOutputsOf } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { PlanNode, SourceNode } from "../plan/nodes.js";
 import { lineage } from "../plan/nodes.js";
@@ -15,11 +15,15 @@ import { memoryStateStoreProvider } from "../state/memory-state-store.js";
 import type { StateStore, StateStoreProvider } from "../state/state-store.js";
 import { parseDuration } from "../util/duration.js";
 import { MicroBatchExecution } from "./micro-batch-execution.js";
+import type { OperatorRunner } from "./operator-runner.js";
+import { SinglePipeline } from "./operator-runner.js";
 import { register } from "./query-registry.js";
+import { ShardedOperators } from "./sharded-operators.js";
 import { StreamingQuery } from "./streaming-query.js";
 import type { Trigger } from "./trigger.js";
 import { resolveTrigger } from "./trigger.js";
 import type { WatermarkPolicy } from "./watermark-tracker.js";
+import { WatermarkTracker } from "./watermark-tracker.js";
 
 /** Options accepted by `writeStream.option(key, value)`. */
 export interface WriterOptions {
@@ -86,14 +90,21 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
   const runId = crypto.randomUUID();
   const opened = await openCheckpoint(spec, sourceNode, conf, runId, snapshotInterval);
   const { checkpoint, recovery } = opened;
-  let stores: Map<number, StateStore<any>>;
+  // State whose source shards it (a Kafka consumer group) lives in the shards' logs, not the checkpoint.
+  const sharding = analyzed.aggregate ? sourceNode.source.sharding?.() : undefined;
+  let stores: Map<number, StateStore<any>> = new Map();
   try {
-    stores = await openStateStores(analyzed, opened.provider, recovery.nextBatchId);
+    if (!sharding) stores = await openStateStores(analyzed, opened.provider, recovery.nextBatchId);
   } catch (e) {
     await checkpoint?.close();
     throw e;
   }
-  const physical = compile(analyzed, spec.outputMode, stores, { transformTimeoutMs });
+  const compileOptions = { transformTimeoutMs };
+  const runner: OperatorRunner = sharding
+    ? new ShardedOperators({ analyzed, outputMode: spec.outputMode, compile: compileOptions, watermarkPolicy: policy, sharding })
+    : new SinglePipeline(compile(analyzed, spec.outputMode, stores, compileOptions), new WatermarkTracker(analyzed.watermarks, policy), [
+        ...stores.values(),
+      ]);
   const id = checkpoint?.queryId ?? crypto.randomUUID();
   const execution = new MicroBatchExecution({
     id,
@@ -107,11 +118,11 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
     source: sourceNode.source,
     sink,
     analyzed,
-    physical,
+    runner,
+    sideOutputs: sideOutputsOf(analyzed),
     outputMode: spec.outputMode,
     trigger,
     maxRowsPerTrigger: sourceNode.maxOffsetsPerTrigger,
-    watermarkPolicy: policy,
     pollIntervalMs,
   });
   await execution.ready;

@@ -4,6 +4,8 @@ import type { Fields } from "../schema/types.js";
 export type Offset = string | number | boolean | null | readonly Offset[] | { readonly [k: string]: Offset };
 
 /** Bounds how much a batch may read, like Spark's `ReadLimit` (`maxOffsetsPerTrigger`). */
+import type { StateSharding } from "./sharded-state.js";
+
 export interface ReadLimit {
   readonly maxRows?: number;
   /**
@@ -45,6 +47,12 @@ export interface Source<Row extends object = Record<string, unknown>, O extends 
   stop(): void | Promise<void>;
   /** Optional push notification of new data, so the default trigger does not have to poll. */
   onDataAvailable?(listener: () => void): () => void;
+  /**
+   * Optional: for a source whose partitions move between processes (a Kafka consumer group), how the
+   * state of a stateful query moves with them. Undefined (or a source without it): state stays in
+   * this process, in memory and under the checkpoint.
+   */
+  sharding?(): StateSharding | undefined;
   /** Optional per-batch source metrics for progress (`sources[].metrics`). */
   metrics?(): Record<string, number | string>;
 }

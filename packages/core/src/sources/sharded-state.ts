@@ -1,0 +1,60 @@
+import type { Offset } from "./source.js";
+
+/** A state change: the new value of a key, or `undefined` for a removed key. */
+export type StateChange = readonly [key: string, value: unknown];
+
+/** Everything a shard's state is: each stateful operator's entries, and the shard's event-time progress. */
+export interface ShardState {
+  /** Per stateful operator (plan node id): its state entries. */
+  readonly operators: ReadonlyMap<number, ReadonlyMap<string, unknown>>;
+  /** The shard's watermark, and each watermark operator's proposal (as the offsets log keeps them). */
+  readonly watermark: { readonly watermarkMs: number; readonly operatorWatermarks: Record<string, number> };
+}
+
+/** One shard's part in a batch, as the source planned and fenced it. */
+export interface ShardBatch {
+  /** The shard: an input partition. */
+  readonly shard: number;
+  /** The fence of this batch's work on the shard (a claim): it names the batch's changes in the shard's log. */
+  readonly token: string;
+  /** The state the batch starts from: after the changes of this token (null: empty state). */
+  readonly base: string | null;
+  /** The shard's log already holds this batch's changes (a replayed batch): do not write them again. */
+  readonly durable: boolean;
+  /** The shard's state after `base`, read back from its log (for a new owner, or a replay). */
+  restore(): Promise<ShardState>;
+}
+
+/** What a batch commits for one shard: its changes per operator, and the shard's watermark after it. */
+export interface ShardCommit {
+  readonly shard: number;
+  readonly token: string;
+  readonly changes: ReadonlyMap<number, readonly StateChange[]>;
+  readonly watermark: ShardState["watermark"];
+}
+
+/**
+ * A source whose input is partitioned, and whose partitions move between processes (Kafka's consumer
+ * group), keeps stateful operators' state in shards — one per input partition — with a durable log
+ * each (Kafka Streams' changelog topics). The runtime runs each shard's rows through its own copy of
+ * the operators, starting from the shard's state as the source says it stands, and commits every
+ * shard's changes through `commit` before the sink sees the batch. So a shard's state and event-time
+ * progress move with its partition: results never depend on which process ran a partition, or when
+ * it moved.
+ */
+export interface StateSharding {
+  /** Prepares the shards' logs for these stateful operators (creating internal topics); once per query. */
+  open(operators: readonly { readonly id: number; readonly name: string }[]): Promise<void>;
+  /** The shard of a row this source produced. */
+  shardOf(row: object): number;
+  /** The shards batch `(start, end]` covers (after `getBatch`), in shard order. */
+  shardsOf(end: Offset): Promise<readonly ShardBatch[]>;
+  /** Shards whose state the watermark expires: the next batch covers them even without new rows. */
+  due(shards: readonly number[]): void;
+  /** Whether this process still owns the shard (state of shards it lost is dropped). */
+  owns(shard: number): boolean;
+  /** Makes the batch's changes durable in the shards' logs; resolves when they are. */
+  commit(batchId: number, shards: readonly ShardCommit[]): Promise<void>;
+  /** Restore progress for `progress.sources[].metrics`. */
+  readonly restoredRows: number;
+}

@@ -1,0 +1,125 @@
+import type { Offset, ShardBatch, ShardCommit, ShardState, StateSharding } from "@skp/core";
+import type { Admin, Kafka, Producer } from "kafkajs";
+import { kafkaErrors } from "../errors.js";
+import { FetchReader } from "../fetch/fetch-reader.js";
+import type { KafkajsInternals } from "../fetch/kafkajs-internals.js";
+import type { GroupOffsets } from "../group-offsets.js";
+import type { KafkaRow } from "../kafka-row.js";
+import { encodeBatch } from "./changelog-format.js";
+import { changelogTopic, ensureChangelog } from "./changelog-topics.js";
+import { ShardLog } from "./shard-log.js";
+
+/** What the sharding needs of the source: its connection's parts, once the source is open. */
+export interface ShardingHost {
+  readonly kafka: Kafka;
+  readonly internals: KafkajsInternals | undefined;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fetchTimeoutMs: number;
+  admin(): Admin;
+  /** The ranges whose claims landed for the batch with this claim id (the last `getBatch`). */
+  landed(claim: string): readonly { topic: string; partition: number }[];
+  owns(topic: string, partition: number): boolean;
+}
+
+/**
+ * State shards on Kafka (Kafka Streams' changelog topics): one partition of
+ * `<groupId>-<operator>-changelog` per input partition holds that shard's state changes, each batch's
+ * followed by a commit marker named by the batch's claim (see changelog-format.ts). A claim fences the
+ * shard: only the process whose claim on the partition landed writes its changelog, and the next owner
+ * starts only once the marker of the claim the group last committed is in the log (the planner asks
+ * `ready` first) — so a shard's state, and its watermark, move with the partition, all or nothing.
+ */
+export class KafkaSharding implements StateSharding {
+  private readonly logs = new Map<number, ShardLog>();
+  private readonly readers: FetchReader[] = [];
+  private producer: Producer | undefined;
+  private dueShards: ReadonlySet<number> = new Set();
+  restoredRows = 0;
+  restoreMs = 0;
+
+  constructor(private readonly host: () => ShardingHost) {}
+
+  async open(operators: readonly { readonly id: number; readonly name: string }[]): Promise<void> {
+    const host = this.host();
+    if (host.topics.length !== 1) throw kafkaErrors.statefulTopics(host.topics);
+    const [input] = host.topics as [string];
+    if (!host.internals)
+      throw kafkaErrors.badOption("client", "not kafkajs", "a kafkajs client: state shards are read through skp's fetch path");
+    const partitions = (await host.admin().fetchTopicOffsets(input)).length;
+    for (const op of operators) {
+      const topic = changelogTopic(host.groupId, op.name);
+      await ensureChangelog(host.admin(), host.internals, topic, partitions);
+      const reader = new FetchReader(host.internals, [topic], host.fetchTimeoutMs);
+      await reader.start();
+      this.readers.push(reader);
+      this.logs.set(op.id, new ShardLog(reader, () => this.host().admin(), topic));
+    }
+    this.producer = host.kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+  }
+
+  shardOf(row: object): number {
+    return (row as KafkaRow).partition;
+  }
+
+  /** Whether every operator's log holds the commit of `token` on this shard (null: nothing to wait for). */
+  async ready(shard: number, token: string | null): Promise<boolean> {
+    if (token === null) return true;
+    for (const log of this.logs.values()) if (!(await log.hasCommit(shard, token))) return false;
+    return true;
+  }
+
+  due(shards: readonly number[]): void {
+    this.dueShards = new Set(shards);
+  }
+
+  /** Shards the next plan covers even without new rows. */
+  dueSet(): ReadonlySet<number> {
+    return this.dueShards;
+  }
+
+  async shardsOf(end: Offset): Promise<readonly ShardBatch[]> {
+    const offsets = end as GroupOffsets;
+    const out: ShardBatch[] = [];
+    for (const { topic, partition } of this.host().landed(offsets.claim)) {
+      const base = offsets.from[topic]?.[partition]?.[1] ?? null;
+      const durable = await this.ready(partition, offsets.claim);
+      out.push({ shard: partition, token: offsets.claim, base, durable, restore: () => this.restore(partition, base) });
+    }
+    return out.sort((a, b) => a.shard - b.shard);
+  }
+
+  owns(shard: number): boolean {
+    const host = this.host();
+    return host.topics.some((t) => host.owns(t, shard));
+  }
+
+  async commit(batchId: number, shards: readonly ShardCommit[]): Promise<void> {
+    if (shards.length === 0) return;
+    const topicMessages = [...this.logs].map(([id, log]) => ({
+      topic: log.topic,
+      messages: shards.flatMap((s) => encodeBatch(s.shard, s.changes.get(id) ?? [], { token: s.token, batchId, watermark: s.watermark })),
+    }));
+    await this.producer?.sendBatch({ topicMessages, acks: -1 });
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => {});
+    await Promise.all(this.readers.map((r) => r.stop()));
+  }
+
+  private async restore(shard: number, token: string | null): Promise<ShardState> {
+    const t0 = performance.now();
+    const operators = new Map<number, Map<string, unknown>>();
+    let watermark: ShardState["watermark"] = { watermarkMs: 0, operatorWatermarks: {} };
+    for (const [id, log] of this.logs) {
+      const restored = await log.restore(shard, token);
+      operators.set(id, restored.entries);
+      this.restoredRows += restored.entries.size;
+      if (restored.marker) watermark = restored.marker.watermark;
+    }
+    this.restoreMs += performance.now() - t0;
+    return { operators, watermark };
+  }
+}
