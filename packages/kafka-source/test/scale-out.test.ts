@@ -1,10 +1,10 @@
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Proc } from "./group-processes.js";
+import { sleep, start, stop, until } from "./group-processes.js";
 import type { Broker } from "./mock-broker.js";
 import { produceEvents, startBroker } from "./mock-broker.js";
 
@@ -20,61 +20,6 @@ afterAll(async () => {
 });
 
 const CHILD = fileURLToPath(new URL("./group-child.ts", import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Proc {
-  name: string;
-  dir: string;
-  child?: ChildProcess;
-  stderr: string;
-}
-
-function start(p: Proc, topic: string, groupId: string): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, p.dir, broker.brokers.join(","), topic, groupId], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  p.child = child;
-  child.stderr!.on("data", (d) => {
-    p.stderr += String(d);
-  });
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${p.name} not ready after 70 s: ${p.stderr.slice(-3000)}`)), 70_000);
-    const watch = setInterval(() => {
-      const gone = broker.ended();
-      if (gone) fail(new Error(`the mock Kafka cluster died (${gone}) while ${p.name} started; its stderr (above) says why`));
-    }, 200);
-    const done = () => {
-      clearTimeout(timer);
-      clearInterval(watch);
-    };
-    const fail = (e: Error) => {
-      done();
-      reject(e);
-    };
-    child.stdout!.on("data", (d) => {
-      if (String(d).includes("ready")) {
-        done();
-        resolve();
-      }
-    });
-    child.on("exit", (code) => fail(new Error(`${p.name} exited (${code}) before ready: ${p.stderr}`)));
-  });
-}
-
-async function stop(p: Proc, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
-  const child = p.child!;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.on("exit", r));
-  child.kill(signal);
-  // A clean stop that hangs is a failure too, but the test must still end.
-  const timer = setTimeout(() => {
-    p.stderr += `\n(${p.name} ignored ${signal} for 20 s)`;
-    child.kill("SIGKILL");
-  }, 20_000);
-  await exited;
-  clearTimeout(timer);
-  p.child = undefined;
-}
 
 /** Every row a process committed: `partition:offset` → id. */
 function output(p: Proc): { keys: string[]; ids: Map<string, number> } {
@@ -89,18 +34,6 @@ function output(p: Proc): { keys: string[]; ids: Map<string, number> } {
     }
   }
   return { keys, ids };
-}
-
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let polls = 0;
-  while (!cond()) {
-    const gone = broker.ended();
-    if (gone) throw new Error(`the mock Kafka cluster died (${gone}) while waiting for ${what}; its stderr (above) says why`);
-    if (process.env.SKP_DEBUG && ++polls % 50 === 0) process.stderr.write(`waiting for ${what}\n`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe("scale-out: processes sharing a groupId", () => {
@@ -126,34 +59,34 @@ describe("scale-out: processes sharing a groupId", () => {
     };
     try {
       await produce(3_000);
-      await start(a, topic, groupId);
+      await start(broker, CHILD, a, topic, groupId);
       log("A started");
-      await until("A to start processing", () => output(a).keys.length >= 300);
+      await until(broker, "A to start processing", () => output(a).keys.length >= 300);
       // B joins: the group rebalances and the two split the partitions while data keeps coming.
-      await start(b, topic, groupId);
+      await start(broker, CHILD, b, topic, groupId);
       log("B started");
       for (let i = 0; i < 6; i++) {
         await produce(500);
         await sleep(300);
       }
-      await until("B to get partitions", () => output(b).keys.length > 0);
-      await until("the backlog to be processed", () => total() >= produced);
+      await until(broker, "B to get partitions", () => output(b).keys.length > 0);
+      await until(broker, "the backlog to be processed", () => total() >= produced);
       log("split");
       // A stops cleanly: B takes over its partitions.
       await stop(a, "SIGTERM");
       await produce(2_000);
-      await until("B to take over A's partitions", () => total() >= produced);
+      await until(broker, "B to take over A's partitions", () => total() >= produced);
       log("A stopped");
       // A comes back; then B crashes mid-run and comes back.
-      await start(a, topic, groupId);
+      await start(broker, CHILD, a, topic, groupId);
       log("A restarted");
       await produce(1_000);
       await sleep(1_500);
       await stop(b, "SIGKILL");
       await produce(1_000);
       log("B killed");
-      await start(b, topic, groupId);
-      await until("every row to be processed", () => total() >= produced, 120_000).catch((e) => {
+      await start(broker, CHILD, b, topic, groupId);
+      await until(broker, "every row to be processed", () => total() >= produced, 120_000).catch((e) => {
         log("timeout");
         throw new Error(`${e.message}; A: ${a.stderr.slice(-2000)} B: ${b.stderr.slice(-2000)}`);
       });
