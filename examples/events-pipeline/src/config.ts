@@ -16,6 +16,11 @@ export interface PipelineConfig {
   runId: string;
   /** Output root (`data/output`). */
   output: string;
+  /**
+   * Consumer group to scale out with: jobs started with the same group id (and their own run ids)
+   * split the topic's partitions, and the averages' window state moves with its partitions. Empty: one job reads all.
+   */
+  groupId: string;
 }
 
 export function readConfig(argv = process.argv.slice(2), env = process.env): PipelineConfig {
@@ -39,6 +44,7 @@ export function readConfig(argv = process.argv.slice(2), env = process.env): Pip
     duration: num("duration", "DURATION", 0),
     runId: get("run-id", "RUN_ID", String(Math.floor(Date.now() / 1000))),
     output: get("output", "OUTPUT_DIR", "data/output"),
+    groupId: get("group-id", "GROUP_ID", ""),
   };
 }
 

@@ -34,8 +34,15 @@ export interface JobOptions {
 
 export async function startJob(config: PipelineConfig, options: JobOptions = {}): Promise<Job> {
   const { print = (t: string) => process.stdout.write(`${t}\n`), consoleEvery = "5 seconds", status = true } = options;
-  const source = kafkaSource({ brokers: config.brokers, topic: config.topic, startingOffsets: "earliest", logLevel: "nothing" });
-  const events = readStream(source).parseJson(eventSchema); // bad JSON → a row of nulls, counted
+  const read = (groupId?: string) =>
+    readStream(
+      kafkaSource({ brokers: config.brokers, topic: config.topic, startingOffsets: "earliest", logLevel: "nothing", groupId }),
+    ).parseJson(eventSchema); // bad JSON → a row of nulls, counted
+  const events = read();
+  // Scaled out (--group-id): each checkpointed query reads through its own group, so jobs sharing the
+  // group id split its partitions; the averages' window state moves with them (docs/scale-out.md).
+  const grouped = (name: string) => (config.groupId ? read(`${config.groupId}-${name}`) : events);
+  const dir = runDir(config);
 
   const debug = await events.writeStream
     .queryName("parsed-events")
@@ -43,19 +50,19 @@ export async function startJob(config: PipelineConfig, options: JobOptions = {})
     .format(consoleSink({ numRows: 5, print }))
     .start();
 
-  const averages = await events
+  const averagesWriter = grouped("averages")
     .withWatermark("ts", "30 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
     .agg(avg("value").as("avg_value"), count().as("events"))
     .writeStream.queryName("avg-by-id")
     .outputMode("update")
     .trigger({ processingTime: consoleEvery })
-    .format(consoleSink({ truncate: false, print }))
-    .start();
+    .format(consoleSink({ truncate: false, print }));
+  if (config.groupId) averagesWriter.option("checkpointLocation", `${dir}/_chk_averages`);
+  const averages = await averagesWriter.start();
 
-  const dir = runDir(config);
-  const parquet = await events.writeStream
-    .queryName("parquet")
+  const parquet = await grouped("parquet")
+    .writeStream.queryName("parquet")
     .trigger({ processingTime: "2 seconds" })
     .option("checkpointLocation", `${dir}/_chk`)
     .format(parquetSink({ path: dir, partitionBy: ["id"] }))
