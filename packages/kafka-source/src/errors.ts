@@ -88,10 +88,15 @@ export const kafkaErrors = {
       "KAFKA_CHANGELOG",
       `The changelog topic "${topic}" has ${has} partitions but the input has ${needs}: every input partition needs its own. Recreate it with ${needs} or more partitions (cleanup.policy=compact).`,
     ),
-  commitMissing: (topic: string, partition: number, token: string) =>
+  commitMissing: (topic: string, partition: number, token: string, found: string | undefined) =>
     error(
       "KAFKA_CHANGELOG",
-      `The changelog ${topic}-${partition} does not hold batch ${token}'s commit, which the group's offsets say came last: the state cannot be restored. Was the changelog deleted or truncated by retention? See docs/scale-out.md.`,
+      `The changelog ${topic}-${partition} ends with batch ${found ?? "(none)"}, but the group's offsets say batch ${token} came last: the state cannot be restored. Was the changelog deleted or recreated? See docs/scale-out.md.`,
+    ),
+  changelogTruncated: (topic: string, partition: number, low: number) =>
+    error(
+      "KAFKA_CHANGELOG",
+      `The changelog ${topic}-${partition} starts at offset ${low} (older records were deleted) and holds no snapshot since: the state cannot be restored. Use cleanup.policy=compact (not delete) for changelog topics; see docs/scale-out.md.`,
     ),
   statefulTopics: (topics: readonly string[]) =>
     error(

@@ -21,6 +21,13 @@ export interface Membership {
   ownedCount(): number;
 }
 
+/** A range whose claim landed: `replayed` if it had landed before (a batch run again after a restart). */
+export interface LandedRange extends PartitionRange {
+  readonly replayed: boolean;
+  /** Replayed, and the partition has been claimed again since (by anyone): the batch was finished. */
+  readonly movedOn: boolean;
+}
+
 /** What the planner asks of a stateful query's shards (see state/kafka-sharding.ts). */
 export interface ShardGate {
   /** Whether the shard's log holds the commit of `token`, the claim the group last committed. */
@@ -51,7 +58,7 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
   /** Partitions owned but waiting for their shard's log to catch up (the last owner's commit). */
   readonly restoring = new Set<string>();
   /** The ranges whose claims landed in the last `claim`, by its claim id. */
-  private lastLanded: { claim: string; ranges: PartitionRange[] } = { claim: "", ranges: [] };
+  private lastLanded: { claim: string; ranges: LandedRange[] } = { claim: "", ranges: [] };
   /** Per partition, this process's last landed claim and the membership epoch it landed in. */
   private lastOwn = new Map<string, { id: string; epoch: number }>();
   claimsRefused = 0;
@@ -72,7 +79,7 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
   }
 
   /** The ranges whose claims landed for the batch with claim id `claim` (the last one claimed). */
-  landed(claim: string): readonly PartitionRange[] {
+  landed(claim: string): readonly LandedRange[] {
     return this.lastLanded.claim === claim ? this.lastLanded.ranges : [];
   }
 
@@ -139,7 +146,7 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
     const { member } = this.config;
     const epoch = member.epoch;
     const committed = await member.committed(this.config.admin());
-    const landed: PartitionRange[] = [],
+    const landed: LandedRange[] = [],
       toClaim: { range: PartitionRange; metadata: string }[] = [];
     for (const topic of Object.keys(end.from)) {
       for (const [p, [from, prior]] of Object.entries(end.from[topic]!)) {
@@ -150,7 +157,7 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
         const state = claimState(end.claim, prior, now?.claim);
         if (state === "unknown") throw kafkaErrors.claimUnresolvable(topic, partition, end.claim);
         if (state === "landed") {
-          landed.push(range);
+          landed.push({ ...range, replayed: true, movedOn: now?.claim?.id !== end.claim });
           continue;
         }
         // Claimable only if nobody claimed since the plan, and the group still assigns it to us.
@@ -165,7 +172,7 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
       toClaim.map(({ range, metadata }) => ({ topic: range.topic, partition: range.partition, offset: range.until, metadata })),
       epoch,
     );
-    if (ok) landed.push(...toClaim.map((c) => c.range));
+    if (ok) landed.push(...toClaim.map((c) => ({ ...c.range, replayed: false, movedOn: false })));
     else this.claimsRefused += toClaim.length;
     for (const r of landed) this.lastOwn.set(tpKeyOf(r), { id: end.claim, epoch });
     landed.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));

@@ -176,6 +176,7 @@ export class MicroBatchExecution extends StreamExecution {
         await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id });
       }
       await this.write(sink, batchId, outRows, { outputMode, fields: analyzed.fields, queryId: this.config.id });
+      await this.runner.commitState?.(batchId);
       return outRows;
     });
     this.runner.advance(ctx);

@@ -22,6 +22,8 @@ export interface OperatorRunner {
   restoreWatermark(watermarkMs: number, perOperator: Record<string, number>): void;
   /** Runs batch `batchId` (`rows`, read up to `end`) with the watermark in force; the rows to emit. */
   run(batchId: number, rows: Row[], end: Offset, ctx: BatchContext): Promise<Row[]>;
+  /** After the sink took the batch: make its state changes durable where they live (a sharded runner's logs). */
+  commitState?(batchId: number): Promise<void>;
   /** After the sink committed the batch: fold its event times into the watermark. */
   advance(ctx: BatchContext): void;
   /** Whether state exists that the watermark expires, so a batch without new data is due. */

@@ -36,11 +36,13 @@ export interface ShardedConfig {
  * shard's rows go through the shard's own copy of the operators, with the shard's own watermark
  * (`max event time seen in the partition − delay`: Kafka Streams' stream time per task). A shard's
  * copy is used only while it holds exactly the state the source says the batch starts from; otherwise
- * it is restored from the shard's log first. Every shard's changes are committed to its log before
- * the sink sees the batch; shards this process no longer owns are dropped, never emitted.
+ * it is restored from the shard's log first. Every shard's changes are committed to its log once the
+ * sink took the batch; shards this process no longer owns are dropped, never emitted.
  */
 export class ShardedOperators implements OperatorRunner {
   private readonly shards = new Map<number, Shard>();
+  /** The last batch's commits, written once the sink took the batch. */
+  private pending: ShardCommit[] = [];
 
   constructor(private readonly config: ShardedConfig) {}
 
@@ -77,35 +79,38 @@ export class ShardedOperators implements OperatorRunner {
       else byShard.set(s, [row]);
     }
     const out: Row[] = [];
-    const commits: ShardCommit[] = [];
+    this.pending = [];
     for (const part of parts) {
+      const rowsOfShard = byShard.get(part.shard) ?? [];
+      byShard.delete(part.shard);
+      if (part.durable) {
+        // A replay whose changes the log holds: the sink has the batch, the shard is past it.
+        this.drop(part.shard);
+        continue;
+      }
       const shard = await this.shardFor(part);
       const sub = new BatchContext();
-      const result = await shard.pipeline.run({
-        batchId,
-        rows: byShard.get(part.shard) ?? [],
-        watermarkMs: shard.watermark.watermarkMs,
-        ctx: sub,
-      });
-      byShard.delete(part.shard);
+      const result = await shard.pipeline.run({ batchId, rows: rowsOfShard, watermarkMs: shard.watermark.watermarkMs, ctx: sub });
       shard.watermark.update(sub);
       shard.token = part.token;
       ctx.absorb(sub);
       for (const r of result.rows) out.push(r);
       const changes = new Map<number, StateChange[]>();
       for (const [id, store] of shard.stores) changes.set(id, store.drainChanges());
-      // A replayed batch whose changes the log already holds writes nothing again.
-      if (!part.durable) commits.push({ shard: part.shard, token: part.token, changes, watermark: this.watermarkOf(shard) });
+      const entries = () => new Map([...shard.stores].map(([id, store]) => [id, store.entries()]));
+      this.pending.push({ shard: part.shard, token: part.token, changes, watermark: this.watermarkOf(shard), entries });
     }
     const stray = [...byShard.keys()];
     if (stray.length > 0) throw errors.unplannedShard(stray[0] as number, batchId);
-    await sharding.commit(batchId, commits);
-    for (const [id, shard] of this.shards) {
-      if (sharding.owns(id)) continue;
-      shard.pipeline.close();
-      this.shards.delete(id);
-    }
     return out;
+  }
+
+  /** Writes the batch's shard changes to their logs (the sink took the batch), then drops shards this process lost. */
+  async commitState(batchId: number): Promise<void> {
+    const { sharding } = this.config;
+    await sharding.commit(batchId, this.pending);
+    this.pending = [];
+    for (const id of [...this.shards.keys()]) if (!sharding.owns(id)) this.drop(id);
   }
 
   /** Tells the source which shards hold state the watermark expires: its next batch covers them. */
@@ -129,7 +134,7 @@ export class ShardedOperators implements OperatorRunner {
   private async shardFor(part: ShardBatch): Promise<Shard> {
     const held = this.shards.get(part.shard);
     if (held && held.token === part.base) return held;
-    held?.pipeline.close();
+    this.drop(part.shard);
     const { analyzed, outputMode, watermarkPolicy } = this.config;
     const state = await part.restore();
     const stores = new Map<number, ChangelogStateStore<unknown>>();
@@ -140,6 +145,11 @@ export class ShardedOperators implements OperatorRunner {
     const shard: Shard = { token: part.base, physical, pipeline: new BatchPipeline(physical.operator), stores, watermark };
     this.shards.set(part.shard, shard);
     return shard;
+  }
+
+  private drop(id: number): void {
+    this.shards.get(id)?.pipeline.close();
+    this.shards.delete(id);
   }
 
   private watermarkOf(shard: Shard): ShardCommit["watermark"] {

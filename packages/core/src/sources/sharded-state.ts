@@ -19,9 +19,12 @@ export interface ShardBatch {
   readonly token: string;
   /** The state the batch starts from: after the changes of this token (null: empty state). */
   readonly base: string | null;
-  /** The shard's log already holds this batch's changes (a replayed batch): do not write them again. */
+  /**
+   * The shard's log already holds this batch's changes (a replayed batch whose changes were committed
+   * after its sink output): the shard is not run again, and its state is read back when next needed.
+   */
   readonly durable: boolean;
-  /** The shard's state after `base`, read back from its log (for a new owner, or a replay). */
+  /** The shard's state after `base`, read back from its log (for a new owner, or after a restart). */
   restore(): Promise<ShardState>;
 }
 
@@ -31,6 +34,8 @@ export interface ShardCommit {
   readonly token: string;
   readonly changes: ReadonlyMap<number, readonly StateChange[]>;
   readonly watermark: ShardState["watermark"];
+  /** The shard's whole state after the batch, per operator: for a snapshot in place of the changes. */
+  entries(): ReadonlyMap<number, Iterable<readonly [string, unknown]>>;
 }
 
 /**
@@ -38,9 +43,9 @@ export interface ShardCommit {
  * group), keeps stateful operators' state in shards — one per input partition — with a durable log
  * each (Kafka Streams' changelog topics). The runtime runs each shard's rows through its own copy of
  * the operators, starting from the shard's state as the source says it stands, and commits every
- * shard's changes through `commit` before the sink sees the batch. So a shard's state and event-time
- * progress move with its partition: results never depend on which process ran a partition, or when
- * it moved.
+ * shard's changes through `commit` once the sink holds the batch (so a batch whose changes are in the
+ * log never needs the state before them again). A shard's state and event-time progress move with its
+ * partition: results never depend on which process ran a partition, or when it moved.
  */
 export interface StateSharding {
   /** Prepares the shards' logs for these stateful operators (creating internal topics); once per query. */
@@ -53,7 +58,7 @@ export interface StateSharding {
   due(shards: readonly number[]): void;
   /** Whether this process still owns the shard (state of shards it lost is dropped). */
   owns(shard: number): boolean;
-  /** Makes the batch's changes durable in the shards' logs; resolves when they are. */
+  /** Makes the batch's changes durable in the shards' logs, after the sink took it; resolves when they are. */
   commit(batchId: number, shards: readonly ShardCommit[]): Promise<void>;
   /** Restore progress for `progress.sources[].metrics`. */
   readonly restoredRows: number;

@@ -4,19 +4,32 @@ import type { OffsetReader } from "../kafka-row.js";
 import type { CommitMarker } from "./changelog-format.js";
 import { decodeRecord } from "./changelog-format.js";
 
-/** A shard's state as of one commit marker, and what reading it cost. */
+/** A shard's state after the last batch its log holds, and what reading it cost. */
 export interface RestoredShard {
   readonly entries: Map<string, unknown>;
   readonly marker: CommitMarker | undefined;
   readonly recordsRead: number;
+  /** Records since the last snapshot: how much a restore reads beyond the state itself. */
+  readonly sinceSnapshot: number;
+}
+
+interface Scan {
+  /** The next offset to look at. */
+  next: number;
+  /** The last commit marker seen. */
+  last: CommitMarker | undefined;
+  /** Where the last snapshot's records begin (a restore can start there), if one was seen. */
+  snapshotStart: number | undefined;
+  /** Where the records after the last marker begin. */
+  batchStart: number;
 }
 
 /**
- * One changelog topic, read through skp's own fetch path: which commit markers each partition holds
- * (scanned incrementally, from where the last look ended), and a shard's state as of one of them.
+ * One changelog topic, read through skp's own fetch path: which batch each partition last committed
+ * (scanned incrementally, from where the last look ended), and a shard's state after it.
  */
 export class ShardLog {
-  private readonly scans = new Map<number, { next: number; commits: Map<string, number> }>();
+  private readonly scans = new Map<number, Scan>();
 
   constructor(
     private readonly reader: OffsetReader,
@@ -24,36 +37,45 @@ export class ShardLog {
     readonly topic: string,
   ) {}
 
-  /** Whether the partition's log holds the commit of `token` (reading what was appended since the last look). */
-  async hasCommit(partition: number, token: string): Promise<boolean> {
-    const scan = await this.scan(partition);
-    if (scan.commits.has(token)) return true;
-    const { high } = await this.bounds(partition);
+  /** The token of the last batch the partition's log committed (reading what was appended since the last look). */
+  async lastCommit(partition: number): Promise<string | undefined> {
+    const { low, high } = await this.bounds(partition);
+    let scan = this.scans.get(partition);
+    if (!scan || scan.next < low) {
+      scan = { next: low, last: undefined, snapshotStart: undefined, batchStart: low };
+      this.scans.set(partition, scan);
+    }
     if (high > scan.next) {
       const [rows = []] = await this.reader.read([{ topic: this.topic, partition, from: scan.next, until: high }]);
       for (const row of rows) {
         const record = decodeRecord(row);
-        if (record.kind === "commit") scan.commits.set(record.marker.token, row.offset);
+        if (record.kind !== "commit") continue;
+        if (record.marker.snapshot) scan.snapshotStart = scan.batchStart;
+        scan.last = record.marker;
+        scan.batchStart = row.offset + 1;
       }
       scan.next = high;
     }
-    return scan.commits.has(token);
+    return scan.last?.token;
   }
 
   /**
-   * The partition's state right after the commit of `token` (null: before any, the empty state): every
-   * batch committed up to it, in log order, each applied only once its marker is read. Changes after
-   * `token`'s marker — a later owner's batches, or a batch being replayed — are not applied.
+   * The partition's state after its last committed batch: every batch in log order, each applied once
+   * its marker is read (a snapshot replaces the state). Reads from the last snapshot when one is known.
    */
-  async restore(partition: number, token: string | null): Promise<RestoredShard> {
-    const entries = new Map<string, unknown>();
-    if (token === null) return { entries, marker: undefined, recordsRead: 0 };
-    if (!(await this.hasCommit(partition, token))) throw kafkaErrors.commitMissing(this.topic, partition, token);
-    const until = (this.scans.get(partition)?.commits.get(token) as number) + 1;
+  async restore(partition: number): Promise<RestoredShard> {
+    await this.lastCommit(partition);
+    const scan = this.scans.get(partition) as Scan;
     const { low } = await this.bounds(partition);
-    const [rows = []] = await this.reader.read([{ topic: this.topic, partition, from: low, until }]);
-    let pending: { token: string | null; key: string; value: unknown }[] = [];
+    const from = scan.snapshotStart !== undefined && scan.snapshotStart >= low ? scan.snapshotStart : low;
+    const entries = new Map<string, unknown>();
+    if (!scan.last) return { entries, marker: undefined, recordsRead: 0, sinceSnapshot: 0 };
+    const [rows = []] = await this.reader.read([{ topic: this.topic, partition, from, until: scan.batchStart }]);
+    // Records before the log's first snapshot are whole only if nothing was deleted before them.
+    let whole = from === 0;
+    let pending: { key: string; value: unknown }[] = [];
     let marker: CommitMarker | undefined;
+    let sinceSnapshot = 0;
     for (const row of rows) {
       const record = decodeRecord(row);
       if (record.kind === "change") {
@@ -61,24 +83,20 @@ export class ShardLog {
         continue;
       }
       marker = record.marker;
+      if (marker.snapshot) {
+        entries.clear();
+        whole = true;
+        sinceSnapshot = 0;
+      }
       for (const change of pending) {
-        // Changes under another token are a dead attempt's (never committed): skipped.
-        if (change.token !== marker.token) continue;
         if (change.value === undefined) entries.delete(change.key);
         else entries.set(change.key, change.value);
       }
+      sinceSnapshot += pending.length + 1;
       pending = [];
     }
-    return { entries, marker, recordsRead: rows.length };
-  }
-
-  private async scan(partition: number) {
-    let scan = this.scans.get(partition);
-    if (!scan) {
-      scan = { next: (await this.bounds(partition)).low, commits: new Map() };
-      this.scans.set(partition, scan);
-    }
-    return scan;
+    if (!whole) throw kafkaErrors.changelogTruncated(this.topic, partition, low);
+    return { entries, marker, recordsRead: rows.length, sinceSnapshot };
   }
 
   private async bounds(partition: number): Promise<{ low: number; high: number }> {
