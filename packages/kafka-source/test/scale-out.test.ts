@@ -36,7 +36,7 @@ function output(p: Proc): { keys: string[]; ids: Map<string, number> } {
   return { keys, ids };
 }
 
-describe("scale-out: processes sharing a groupId", () => {
+describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")("scale-out: processes sharing a groupId", () => {
   it("split the partitions and hand them over on rebalance (join, clean stop, kill -9): every row exactly once", async () => {
     const topic = `scale-${Date.now()}`,
       groupId = `g-${Date.now()}`;

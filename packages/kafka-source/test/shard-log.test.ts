@@ -38,7 +38,9 @@ class FakeLog {
     };
   }
   admin(): Admin {
-    return { fetchTopicOffsets: async () => [{ partition: 0, low: String(this.low), high: String(this.rows.length), offset: "" }] } as unknown as Admin;
+    return {
+      fetchTopicOffsets: async () => [{ partition: 0, low: String(this.low), high: String(this.rows.length), offset: "" }],
+    } as unknown as Admin;
   }
   shardLog(): ShardLog {
     return new ShardLog(this.reader(), () => this.admin(), "log");
@@ -52,10 +54,20 @@ const batch = (log: FakeLog, token: string, changes: [string, unknown][], snapsh
 describe("a shard's changelog", () => {
   it("restores every committed batch in order, removals included, with the last batch's watermark", async () => {
     const log = new FakeLog();
-    batch(log, "a", [["k1", 1], ["k2", 2]]);
-    batch(log, "b", [["k1", 10], ["k2", undefined], ["k3", 3]]);
+    batch(log, "a", [
+      ["k1", 1],
+      ["k2", 2],
+    ]);
+    batch(log, "b", [
+      ["k1", 10],
+      ["k2", undefined],
+      ["k3", 3],
+    ]);
     const restored = await log.shardLog().restore(0);
-    expect([...restored.entries]).toEqual([["k1", 10], ["k3", 3]]);
+    expect([...restored.entries]).toEqual([
+      ["k1", 10],
+      ["k3", 3],
+    ]);
     expect(restored.marker?.token).toBe("b");
     expect(restored.marker?.watermark).toEqual(wm(3));
   });
@@ -63,20 +75,43 @@ describe("a shard's changelog", () => {
   it("ignores records after the last commit marker (a batch whose writer died mid-write)", async () => {
     const log = new FakeLog();
     batch(log, "a", [["k1", 1]]);
-    log.append(encodeBatch(0, [["k1", 99], ["k9", 9]], { token: "b", batchId: 1, watermark: wm(0) }).slice(0, 2));
+    log.append(
+      encodeBatch(
+        0,
+        [
+          ["k1", 99],
+          ["k9", 9],
+        ],
+        { token: "b", batchId: 1, watermark: wm(0) },
+      ).slice(0, 2),
+    );
     const shard = log.shardLog();
     expect(await shard.lastCommit(0)).toBe("a");
     expect([...(await shard.restore(0)).entries]).toEqual([["k1", 1]]);
     // The replay writes the batch again, whole: its changes count once, with the marker.
-    batch(log, "b", [["k1", 99], ["k9", 9]]);
+    batch(log, "b", [
+      ["k1", 99],
+      ["k9", 9],
+    ]);
     expect(await shard.lastCommit(0)).toBe("b");
-    expect([...(await shard.restore(0)).entries]).toEqual([["k1", 99], ["k9", 9]]);
+    expect([...(await shard.restore(0)).entries]).toEqual([
+      ["k1", 99],
+      ["k9", 9],
+    ]);
   });
 
   it("a snapshot replaces the state, and a restore reads from the last snapshot on", async () => {
     const log = new FakeLog();
     for (let i = 0; i < 50; i++) batch(log, `c${i}`, [[`k${i}`, i]]);
-    batch(log, "snap", [["k49", 49], ["only", 1]], true);
+    batch(
+      log,
+      "snap",
+      [
+        ["k49", 49],
+        ["only", 1],
+      ],
+      true,
+    );
     batch(log, "after", [["k50", 50]]);
     const shard = log.shardLog();
     await shard.lastCommit(0);

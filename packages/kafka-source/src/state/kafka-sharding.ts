@@ -6,6 +6,7 @@ import type { KafkajsInternals } from "../fetch/kafkajs-internals.js";
 import type { GroupOffsets } from "../group-offsets.js";
 import type { LandedRange } from "../group-planner.js";
 import type { KafkaRow } from "../kafka-row.js";
+import type { CommitMarker } from "./changelog-format.js";
 import { encodeBatch } from "./changelog-format.js";
 import { changelogTopic, ensureChangelog } from "./changelog-topics.js";
 import { ShardLog } from "./shard-log.js";
@@ -107,6 +108,7 @@ export class KafkaSharding implements StateSharding {
   async commit(batchId: number, shards: readonly ShardCommit[]): Promise<void> {
     if (shards.length === 0) return;
     const messages = new Map<number, ReturnType<typeof encodeBatch>>([...this.logs.keys()].map((id) => [id, []]));
+    const markers = new Map<number, CommitMarker>();
     for (const s of shards) {
       const written = this.sinceSnapshot.get(s.shard) ?? 0;
       let changed = 0;
@@ -117,14 +119,26 @@ export class KafkaSharding implements StateSharding {
       let size = 0;
       if (entries) for (const list of entries.values()) size += list.length;
       const snapshot = entries !== undefined && written + changed >= 2 * size;
-      for (const [id, list] of messages) {
-        const records = snapshot ? (entries?.get(id) ?? []) : (s.changes.get(id) ?? []);
-        list.push(...encodeBatch(s.shard, records, { token: s.token, batchId, watermark: s.watermark, ...(snapshot ? { snapshot } : {}) }));
-      }
+      const marker: CommitMarker = { token: s.token, batchId, watermark: s.watermark, ...(snapshot ? { snapshot } : {}) };
+      markers.set(s.shard, marker);
+      for (const [id, list] of messages)
+        list.push(...encodeBatch(s.shard, snapshot ? (entries?.get(id) ?? []) : (s.changes.get(id) ?? []), marker));
       this.sinceSnapshot.set(s.shard, snapshot ? size + 1 : written + changed + 1);
     }
     const topicMessages = [...this.logs].map(([id, log]) => ({ topic: log.topic, messages: messages.get(id) ?? [] }));
-    await this.producer?.sendBatch({ topicMessages, acks: -1 });
+    const written = (await this.producer?.sendBatch({ topicMessages, acks: -1 })) ?? [];
+    // What this process wrote need not be read back to know the log's last commit.
+    for (const [id, log] of this.logs) {
+      const counts = new Map<number, number>();
+      for (const m of messages.get(id) ?? []) counts.set(m.partition, (counts.get(m.partition) ?? 0) + 1);
+      for (const meta of written) {
+        const marker = markers.get(meta.partition);
+        const n = counts.get(meta.partition);
+        if (meta.topicName !== log.topic || meta.baseOffset === undefined || !marker || !n) continue;
+        const first = Number(meta.baseOffset);
+        log.wrote(meta.partition, first, first + n - 1, marker);
+      }
+    }
   }
 
   async close(): Promise<void> {

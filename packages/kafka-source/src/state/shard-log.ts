@@ -60,6 +60,18 @@ export class ShardLog {
   }
 
   /**
+   * Notes a batch this process just wrote to the partition (`first`..`last`, the marker last), so the
+   * next look does not read its own writes back. Only when the scan had read up to `first`.
+   */
+  wrote(partition: number, first: number, last: number, marker: CommitMarker): void {
+    const scan = this.scans.get(partition);
+    if (!scan || scan.next !== first) return;
+    if (marker.snapshot) scan.snapshotStart = first;
+    scan.last = marker;
+    scan.next = scan.batchStart = last + 1;
+  }
+
+  /**
    * The partition's state after its last committed batch: every batch in log order, each applied once
    * its marker is read (a snapshot replaces the state). Reads from the last snapshot when one is known.
    */
