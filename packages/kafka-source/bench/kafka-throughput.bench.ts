@@ -6,25 +6,14 @@
  *   tsx bench/kafka-throughput.bench.ts [events=120000]
  */
 
-import { avg, double, int, memorySink, readStream, string, struct, timestamp, window } from "@skp/core";
 import { logLevel } from "kafkajs";
-import { kafkaSource } from "../src/index.js";
-import { produceEvents, startBroker } from "../test/mock-broker.js";
+import { benchTopic, timeWindowed } from "./workload.js";
 
 const EVENTS = Number(process.argv[2] ?? 120_000);
 /** Bounded batches, as a streaming job runs them; the source prefetches the next while one is processed. */
 const PER_BATCH = Number(process.env.BENCH_BATCH ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const broker = await startBroker();
-const topic = `bench-${Date.now()}`;
-await broker.createTopic(topic, 3);
-const T0 = Date.parse("2025-11-06T07:00:00Z");
-console.log(`producing ${EVENTS.toLocaleString("en-US")} events...`);
-await produceEvents(
-  broker.kafka,
-  topic,
-  Array.from({ length: EVENTS }, (_, i) => ({ id: i % 10, ts: new Date(T0 + i * 5).toISOString(), value: (i % 1000) / 10 })),
-);
+const { broker, topic } = await benchTopic("bench", EVENTS, 10);
 
 async function rawKafkajs(): Promise<number> {
   const consumer = broker.kafka.consumer({ groupId: `bench-raw-${crypto.randomUUID()}`, maxWaitTimeInMs: 100 });
@@ -53,33 +42,10 @@ async function rawKafkajs(): Promise<number> {
 }
 
 async function skp(prefetchOffsets: number, reader: "fetch" | "consumer" = "fetch"): Promise<number> {
-  const sink = memorySink();
-  const q = await readStream(
-    kafkaSource({
-      brokers: broker.brokers,
-      topic,
-      startingOffsets: "earliest",
-      logLevel: "nothing",
-      maxOffsetsPerTrigger: PER_BATCH,
-      prefetchOffsets,
-      reader,
-    }),
-  )
-    .parseJson(struct({ id: int(), ts: timestamp(), value: double(), source: string() }), { mode: "dropMalformed" })
-    .withWatermark("ts", "30 seconds")
-    .groupBy(window("ts", "10 seconds"), "id")
-    .agg(avg("value").as("avg_value"))
-    .writeStream.outputMode("update")
-    .format(sink)
-    .start();
-  const start = performance.now(); // start() resolves once the consumer joined its group
-  await q.processAllAvailable();
-  const ms = performance.now() - start;
-  const input = q.recentProgress.reduce((n, p) => n + p.numInputRows, 0);
-  if (process.env.BENCH_DEBUG) console.log(q.recentProgress.map((p) => JSON.stringify(p.durationMs)).join("\n"));
-  await q.stop();
-  if (input !== EVENTS || sink.rows.length === 0) throw new Error(`skp read ${input} of ${EVENTS} events`);
-  return ms;
+  const run = await timeWindowed(broker, topic, { maxOffsetsPerTrigger: PER_BATCH, prefetchOffsets, reader });
+  if (process.env.BENCH_DEBUG) console.log(run.progress.map((p) => JSON.stringify(p.durationMs)).join("\n"));
+  if (run.input !== EVENTS || run.output === 0) throw new Error(`skp read ${run.input} of ${EVENTS} events`);
+  return run.ms;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -6,13 +6,11 @@
  *
  *   node --import tsx bench/scale-out.bench.ts [events=120000] [stateRows=50000]
  */
-import { avg, count, double, int, memorySink, readStream, string, struct, timestamp, window } from "@skp/core";
 import { FetchReader } from "../src/fetch/fetch-reader.js";
 import { kafkajsInternals } from "../src/fetch/kafkajs-internals.js";
-import { kafkaSource } from "../src/index.js";
 import { encodeBatch } from "../src/state/changelog-format.js";
 import { ShardLog } from "../src/state/shard-log.js";
-import { produceEvents, startBroker } from "../test/mock-broker.js";
+import { benchTopic, timeWindowed } from "./workload.js";
 
 const EVENTS = Number(process.argv[2] ?? 120_000);
 // librdkafka's mock keeps only the newest ~56k messages of a partition: a larger shard cannot be stored there.
@@ -21,44 +19,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PER_BATCH = 20_000;
 // 10 ids, as the Kafka throughput bench (the seed's); BENCH_IDS=1000 makes the changelog as large as the input.
 const IDS = Number(process.env.BENCH_IDS ?? 10);
-const broker = await startBroker();
-const topic = `bench-so-${Date.now()}`;
-await broker.createTopic(topic, 3);
-const T0 = Date.parse("2025-11-06T07:00:00Z");
-console.log(`producing ${EVENTS.toLocaleString("en-US")} events...`);
-await produceEvents(
-  broker.kafka,
-  topic,
-  Array.from({ length: EVENTS }, (_, i) => ({ id: i % IDS, ts: new Date(T0 + i * 5).toISOString(), value: (i % 1000) / 10 })),
-);
+const { broker, topic } = await benchTopic("bench-so", EVENTS, IDS);
 
 async function pipeline(groupId: string | undefined): Promise<number> {
-  const sink = memorySink();
-  const q = await readStream(
-    kafkaSource({
-      brokers: broker.brokers,
-      topic,
-      startingOffsets: "earliest",
-      logLevel: "nothing",
-      maxOffsetsPerTrigger: PER_BATCH,
-      groupId,
-    }),
-  )
-    .parseJson(struct({ id: int(), ts: timestamp(), value: double(), source: string() }), { mode: "dropMalformed" })
-    .withWatermark("ts", "30 seconds")
-    .groupBy(window("ts", "10 seconds"), "id")
-    .agg(avg("value").as("avg_value"), count().as("n"))
-    .writeStream.outputMode("update")
-    .format(sink)
-    .start();
-  const start = performance.now(); // start() resolves once the source is open (and, with groupId, joined)
-  await q.processAllAvailable();
-  const ms = performance.now() - start;
-  const input = q.recentProgress.reduce((n, p) => n + p.numInputRows, 0);
-  if (process.env.BENCH_DEBUG) for (const p of q.recentProgress) console.log(p.batchId, p.numInputRows, JSON.stringify(p.durationMs));
-  await q.stop();
-  if (input !== EVENTS) throw new Error(`read ${input} of ${EVENTS} events`);
-  return ms;
+  const run = await timeWindowed(broker, topic, { maxOffsetsPerTrigger: PER_BATCH, groupId });
+  if (process.env.BENCH_DEBUG) for (const p of run.progress) console.log(p.batchId, p.numInputRows, JSON.stringify(p.durationMs));
+  if (run.input !== EVENTS) throw new Error(`read ${run.input} of ${EVENTS} events`);
+  return run.ms;
 }
 
 async function restoreRate(): Promise<{ rows: number; ms: number }> {

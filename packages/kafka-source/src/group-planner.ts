@@ -32,8 +32,8 @@ export interface LandedRange extends PartitionRange {
 export interface ShardGate {
   /** Whether the shard's log holds the commit of `token`, the claim the group last committed. */
   ready(shard: number, token: string | null): Promise<boolean>;
-  /** Shards due a batch even without new rows (their state expires). */
-  dueSet(): ReadonlySet<number>;
+  /** Whether a shard is due a batch even without new rows (its state expires, or it is not restored yet). */
+  wants(shard: number): boolean;
 }
 
 export interface GroupPlannerConfig {
@@ -129,12 +129,11 @@ export class GroupPlanner implements BatchPlanner<GroupOffsets> {
     const upTo = isGroupOffsets(limit.upTo) ? limit.upTo.group : undefined;
     if (upTo) end = capOffsets(end, upTo, starts, (t, p) => get(starts, t, p)!);
     const out: GroupOffsets = { group: {}, claim: newClaimId(), from: {} };
-    const due = this.shards?.dueSet() ?? new Set<number>();
     forEachPartition(end, (topic, partition, until) => {
       const from = get(starts, topic, partition)!;
       // Claimed even with nothing to read: partitions never committed (to pin where they start), and
-      // shards whose state the watermark expires (so their no-data batch is fenced like any other).
-      if (until <= from && !fresh.has(tpKey(topic, partition)) && !due.has(partition)) return;
+      // shards whose state the watermark expires or that are not restored yet (fenced like any batch).
+      if (until <= from && !fresh.has(tpKey(topic, partition)) && !this.shards?.wants(partition)) return;
       set(out.group, topic, partition, until);
       (out.from[topic] ??= {})[partition] = [from, prior.get(tpKey(topic, partition)) ?? null];
     });

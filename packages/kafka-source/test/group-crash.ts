@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { windowEntry, windowSums } from "../../core/test/window-sums.js";
 import type { Proc } from "./group-processes.js";
 import { sleep, start, stop, until } from "./group-processes.js";
 import type { Broker } from "./mock-broker.js";
@@ -49,8 +50,7 @@ export async function runGroupCrash(
     groupId = `gcg-${Date.now()}`;
   await broker.createTopic(topic, PARTITIONS);
   // Event time advances one second per step for every id; messages keyed by id (co-partitioned).
-  const want = new Map<string, string>();
-  const sums = new Map<string, { n: number; total: number }>();
+  const events: { id: number; ts: number; value: number }[] = [];
   const producer = broker.kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let clock = 0;
@@ -61,11 +61,7 @@ export async function runGroupCrash(
       for (let id = 0; id < IDS; id++) {
         const e = { id, ts: clock * 1_000 + id, value: clock + id };
         messages.push({ key: String(id), value: JSON.stringify(e) });
-        const k = `${Math.floor(e.ts / 10_000) * 10_000}/${id}`;
-        const g = sums.get(k) ?? { n: 0, total: 0 };
-        g.n++;
-        g.total += e.value;
-        sums.set(k, g);
+        events.push(e);
       }
     }
     if (messages.length > 0) await producer.send({ topic, messages });
@@ -80,6 +76,7 @@ export async function runGroupCrash(
   let seed = 4_242;
   const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   let killed = 0;
+  let want = new Map<string, string>();
   try {
     await produce(step);
     for (const p of procs) await start(broker, CHILD, p, topic, groupId);
@@ -101,7 +98,7 @@ export async function runGroupCrash(
         messages: [{ partition: p, key: "99", value: JSON.stringify({ id: 99, ts: 3_600_000_000, value: 0 }) }],
       });
     }
-    for (const [k, g] of sums) want.set(k, `${g.n}/${g.total}`);
+    want = windowSums(events);
     const all = () => procs.flatMap(emitted);
     await until(broker, "every window to be emitted", () => all().length >= want.size, 180_000).catch((e) => {
       throw new Error(
@@ -116,10 +113,7 @@ export async function runGroupCrash(
   const windows = procs.flatMap(emitted);
   rmSync(root, { recursive: true, force: true });
   const seen = new Map<string, string[]>();
-  for (const w of windows) {
-    const k = `${w.window.start}/${w.id}`;
-    seen.set(k, [...(seen.get(k) ?? []), `${w.n}/${w.total}`]);
-  }
+  for (const [k, v] of windows.map(windowEntry)) seen.set(k, [...(seen.get(k) ?? []), v]);
   let duplicates = 0,
     missing = 0,
     wrong = 0;

@@ -6,37 +6,19 @@
  *   node --import tsx test/stateful-child.ts <workDir> <brokers> <topic> <groupId>
  */
 import { join } from "node:path";
-import { count, int, long, readStream, struct, sum, timestamp, window } from "@skp/core";
+import { count, int, long, struct, sum, timestamp, window } from "@skp/core";
 import { batchFileSink } from "../../core/scripts/file-sink.js";
-import { kafkaSource } from "../src/index.js";
-import { leaderSyncsLast } from "./mock-broker.js";
+import { childArgs, readGroup, runChild } from "./child-query.js";
 
-const [workDir, brokers, topic, groupId] = process.argv.slice(2);
-if (!workDir || !brokers || !topic || !groupId) throw new Error("usage: stateful-child.ts <workDir> <brokers> <topic> <groupId>");
-
-const query = await readStream(
-  kafkaSource({
-    brokers: brokers.split(","),
-    topic,
-    groupId,
-    startingOffsets: "earliest",
-    maxOffsetsPerTrigger: 120,
-    sessionTimeoutMs: 6_000,
-    partitionAssigners: [leaderSyncsLast],
-    logLevel: (process.env.SKP_KAFKA_LOG as "info" | undefined) ?? "error",
-  }),
-)
+const args = childArgs("stateful-child.ts");
+const query = await readGroup(args, 120)
   .parseJson(struct({ id: int(), ts: timestamp(), value: long() }))
   .withWatermark("ts", "5 seconds")
   .groupBy(window("ts", "10 seconds"), "id")
   .agg(count().as("n"), sum("value").as("total"))
   .writeStream.outputMode("append")
   .trigger({ processingTime: "50 milliseconds" })
-  .option("checkpointLocation", join(workDir, "_chk"))
-  .format(batchFileSink(join(workDir, "out")))
+  .option("checkpointLocation", join(args.workDir, "_chk"))
+  .format(batchFileSink(join(args.workDir, "out")))
   .start();
-process.stdout.write("ready\n");
-process.on("SIGTERM", () => {
-  void query.stop().then(() => process.exit(0));
-});
-await query.awaitTermination();
+await runChild(query);

@@ -1,29 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count, int, long, memorySink, readStream, struct, sum, timestamp, window } from "@skp/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { windowEntry, windowSums } from "../../core/test/window-sums.js";
 import { kafkaSource } from "../src/index.js";
-import type { Broker } from "./mock-broker.js";
-import { startBroker } from "./mock-broker.js";
+import { kafkaFixture } from "./fixtures.js";
 
-let broker: Broker;
-let root: string;
-beforeAll(async () => {
-  broker = await startBroker();
-  root = mkdtempSync(join(tmpdir(), "skp-stateful-"));
-});
-afterAll(async () => {
-  await broker.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+const kafka = kafkaFixture("skp-stateful");
 
 const schema = struct({ id: int(), ts: timestamp(), value: long() });
 type Out = { window: { start: number; end: number }; id: number; n: number; total: number };
 
 /** The windowed count and sum every test runs: 10 s windows, 5 s watermark delay, append mode. */
 function windowed(topic: string, groupId: string) {
-  return readStream(kafkaSource({ brokers: broker.brokers, topic, groupId, startingOffsets: "earliest", sessionTimeoutMs: 6_000 }))
+  return readStream(kafkaSource({ brokers: kafka.broker.brokers, topic, groupId, startingOffsets: "earliest", sessionTimeoutMs: 6_000 }))
     .parseJson(schema)
     .withWatermark("ts", "5 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
@@ -38,7 +27,7 @@ function events(t0: number, per: number, base = 0) {
 }
 
 async function produce(topic: string, rows: { id: number; ts: number; value: number }[], partition?: number) {
-  const producer = broker.kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.broker.kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   await producer.send({ topic, messages: rows.map((e) => ({ key: String(e.id), partition, value: JSON.stringify(e) })) });
   await producer.disconnect();
@@ -49,29 +38,17 @@ async function closeAll(topic: string, partitions: number, ts: number) {
   for (let p = 0; p < partitions; p++) await produce(topic, [{ id: 99, ts, value: 0 }], p);
 }
 
-const key = (r: Out) => `${r.window.start}/${r.id}`;
-function expected(rows: { id: number; ts: number; value: number }[]): Map<string, { n: number; total: number }> {
-  const out = new Map<string, { n: number; total: number }>();
-  for (const r of rows) {
-    const k = `${Math.floor(r.ts / 10_000) * 10_000}/${r.id}`;
-    const g = out.get(k) ?? { n: 0, total: 0 };
-    g.n++;
-    g.total += r.value;
-    out.set(k, g);
-  }
-  return out;
-}
-const results = (rows: Out[]) => new Map(rows.filter((r) => r.id !== 99).map((r) => [key(r), { n: r.n, total: r.total }]));
+const results = (rows: Out[]) => new Map(rows.filter((r) => r.id !== 99).map(windowEntry));
 
 describe("stateful queries with groupId: state shards on changelog topics", () => {
   it("state moves through the changelog: a new process (no local state) finishes the windows the last one left open", async () => {
     const topic = `st-${Date.now()}`,
       groupId = `sg-${Date.now()}`;
-    await broker.createTopic(topic, 3);
+    await kafka.broker.createTopic(topic, 3);
     const first = events(0, 25);
     await produce(topic, first);
     const sinkA = memorySink<Out>();
-    const qa = await windowed(topic, groupId).writeStream.option("checkpointLocation", join(root, "a")).format(sinkA).start();
+    const qa = await windowed(topic, groupId).writeStream.option("checkpointLocation", join(kafka.root, "a")).format(sinkA).start();
     await qa.processAllAvailable();
     await qa.stop();
     // Windows [0,10) and [10,20) closed in every partition (watermark 24 s - 5 s); [20,30) is open.
@@ -82,15 +59,15 @@ describe("stateful queries with groupId: state shards on changelog topics", () =
     await produce(topic, second);
     await closeAll(topic, 3, 3_600_000);
     const sinkB = memorySink<Out>();
-    const qb = await windowed(topic, groupId).writeStream.option("checkpointLocation", join(root, "b")).format(sinkB).start();
+    const qb = await windowed(topic, groupId).writeStream.option("checkpointLocation", join(kafka.root, "b")).format(sinkB).start();
     await qb.processAllAvailable();
     await qb.processAllAvailable();
     const progress = qb.lastProgress;
     await qb.stop();
     const union = [...sinkA.rows, ...sinkB.rows].filter((r) => r.id !== 99);
     // Every window exactly once, with the counts and sums of all its rows (from both processes' input).
-    expect(new Set(union.map(key)).size).toBe(union.length);
-    expect(results(union)).toEqual(expected([...first, ...second]));
+    expect(results(union).size).toBe(union.length);
+    expect(results(union)).toEqual(windowSums([...first, ...second]));
     expect(progress?.sources[0]?.metrics.stateRowsRestored).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,23 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { windowEntry, windowSums } from "../../core/test/window-sums.js";
+import { kafkaFixture } from "./fixtures.js";
 import type { Proc } from "./group-processes.js";
 import { sleep, start, stop, until } from "./group-processes.js";
-import type { Broker } from "./mock-broker.js";
-import { startBroker } from "./mock-broker.js";
 
-let broker: Broker;
-let root: string;
-beforeAll(async () => {
-  broker = await startBroker();
-  root = mkdtempSync(join(tmpdir(), "skp-stateful-scale-"));
-});
-afterAll(async () => {
-  await broker.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+const kafka = kafkaFixture("skp-stateful-scale");
 
 const CHILD = fileURLToPath(new URL("./stateful-child.ts", import.meta.url));
 const PARTITIONS = 3;
@@ -34,29 +25,16 @@ function emitted(p: Proc): Window[] {
     .flatMap((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Window[]);
 }
 
-/** What one uninterrupted run emits for these events (none late: each id's events come in time order). */
-function singleRun(events: readonly Event[]): Map<string, string> {
-  const out = new Map<string, { n: number; total: number }>();
-  for (const e of events) {
-    const k = `${Math.floor(e.ts / 10_000) * 10_000}/${e.id}`;
-    const g = out.get(k) ?? { n: 0, total: 0 };
-    g.n++;
-    g.total += e.value;
-    out.set(k, g);
-  }
-  return new Map([...out].map(([k, g]) => [k, `${g.n}/${g.total}`]));
-}
-
 describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")(
   "stateful scale-out: a windowed aggregation over processes sharing a groupId",
   () => {
     it("joins, a clean leave, kill -9 and rejoin, with windows open at every move: the union equals one run", async () => {
       const topic = `sso-${Date.now()}`,
         groupId = `ssg-${Date.now()}`;
-      await broker.createTopic(topic, PARTITIONS);
+      await kafka.broker.createTopic(topic, PARTITIONS);
       const events: Event[] = [];
       let clock = 0;
-      const producer = broker.kafka.producer({ allowAutoTopicCreation: false });
+      const producer = kafka.broker.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       // Keyed by the grouping column: each id's events go to one partition, in time order.
       const produce = async (seconds: number) => {
@@ -66,8 +44,8 @@ describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")(
         events.push(...batch);
         await producer.send({ topic, messages: batch.map((e) => ({ key: String(e.id), value: JSON.stringify(e) })) });
       };
-      const a: Proc = { name: "A", dir: join(root, "a"), stderr: "" },
-        b: Proc = { name: "B", dir: join(root, "b"), stderr: "" };
+      const a: Proc = { name: "A", dir: join(kafka.root, "a"), stderr: "" },
+        b: Proc = { name: "B", dir: join(kafka.root, "b"), stderr: "" };
       const windows = () => [...emitted(a), ...emitted(b)];
       const closed = () => windows().filter((w) => w.id < IDS).length;
       const log = (stage: string) => {
@@ -76,21 +54,21 @@ describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")(
       };
       try {
         await produce(40);
-        await start(broker, CHILD, a, topic, groupId);
-        await until(broker, "A to emit windows", () => emitted(a).length > 0);
+        await start(kafka.broker, CHILD, a, topic, groupId);
+        await until(kafka.broker, "A to emit windows", () => emitted(a).length > 0);
         log("A started");
-        await start(broker, CHILD, b, topic, groupId);
+        await start(kafka.broker, CHILD, b, topic, groupId);
         for (let i = 0; i < 4; i++) {
           await produce(8);
           await sleep(400);
         }
-        await until(broker, "B to emit windows", () => emitted(b).length > 0);
+        await until(kafka.broker, "B to emit windows", () => emitted(b).length > 0);
         log("B joined");
         // A crashes with windows open; data keeps coming; A comes back.
         await stop(a, "SIGKILL");
         await produce(15);
         await sleep(1_000);
-        await start(broker, CHILD, a, topic, groupId);
+        await start(kafka.broker, CHILD, a, topic, groupId);
         log("A restarted");
         await produce(15);
         await sleep(1_500);
@@ -100,7 +78,7 @@ describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")(
         await produce(15);
         await sleep(1_500);
         // B rejoins.
-        await start(broker, CHILD, b, topic, groupId);
+        await start(kafka.broker, CHILD, b, topic, groupId);
         log("B rejoined");
         await produce(20);
         // Far-future events on every partition (id 99) close every window above.
@@ -110,8 +88,8 @@ describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")(
             messages: [{ partition: p, key: "99", value: JSON.stringify({ id: 99, ts: clock + 3_600_000, value: 0 }) }],
           });
         }
-        const want = singleRun(events);
-        await until(broker, "every window to be emitted", () => closed() >= want.size, 120_000).catch((e) => {
+        const want = windowSums(events);
+        await until(kafka.broker, "every window to be emitted", () => closed() >= want.size, 120_000).catch((e) => {
           log("timeout");
           throw new Error(`${e.message} (${closed()} of ${want.size}); A: ${a.stderr.slice(-2000)} B: ${b.stderr.slice(-2000)}`);
         });
@@ -123,10 +101,10 @@ describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")(
         if (process.env.SKP_DEBUG) for (const p of [a, b]) writeFileSync(join(tmpdir(), `skp-sso-${p.name}.log`), p.stderr);
       }
       const union = windows().filter((w) => w.id < IDS);
-      const got = new Map(union.map((w) => [`${w.window.start}/${w.id}`, `${w.n}/${w.total}`]));
+      const got = new Map(union.map(windowEntry));
       // Each window exactly once, with the count and sum of all its rows.
       expect(union.length).toBe(got.size);
-      expect(got).toEqual(singleRun(events));
+      expect(got).toEqual(windowSums(events));
       // Both processes emitted windows.
       expect(emitted(a).length).toBeGreaterThan(0);
       expect(emitted(b).length).toBeGreaterThan(0);

@@ -113,11 +113,11 @@ export class ShardedOperators implements OperatorRunner {
     for (const id of [...this.shards.keys()]) if (!sharding.owns(id)) this.drop(id);
   }
 
-  /** Tells the source which shards hold state the watermark expires: its next batch covers them. */
+  /** Tells the source which shards it holds and which of them the watermark expires: its next batch covers those. */
   advance(): void {
     const due: number[] = [];
     for (const [id, s] of this.shards) if (s.physical.stateful.some((op) => op.hasExpiredState(s.watermark.watermarkMs))) due.push(id);
-    this.config.sharding.due(due);
+    this.config.sharding.due(due, [...this.shards.keys()]);
   }
 
   /** Never from here: the source plans due shards into a batch of their own (see `advance`). */

@@ -54,8 +54,13 @@ export interface StateSharding {
   shardOf(row: object): number;
   /** The shards batch `(start, end]` covers (after `getBatch`), in shard order. */
   shardsOf(end: Offset): Promise<readonly ShardBatch[]>;
-  /** Shards whose state the watermark expires: the next batch covers them even without new rows. */
-  due(shards: readonly number[]): void;
+  /**
+   * After each batch: the shards this process holds, and those of them whose state the watermark
+   * expires. The next batch covers the expiring ones even without new rows — and every shard of an
+   * owned partition that is not held, so a partition handed over is restored (and its due windows
+   * emitted) even if no new rows arrive for it.
+   */
+  due(expiring: readonly number[], held: readonly number[]): void;
   /** Whether this process still owns the shard (state of shards it lost is dropped). */
   owns(shard: number): boolean;
   /** Makes the batch's changes durable in the shards' logs, after the sink took it; resolves when they are. */

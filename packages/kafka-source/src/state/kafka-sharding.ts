@@ -41,6 +41,8 @@ export class KafkaSharding implements StateSharding {
   private readonly readers: FetchReader[] = [];
   private producer: Producer | undefined;
   private dueShards: ReadonlySet<number> = new Set();
+  /** Shards the runtime holds; undefined before the first batch (it holds none). */
+  private heldShards: ReadonlySet<number> = new Set();
   /** Per shard, records written since its last snapshot (a restore reads at most about that much beyond the state). */
   private readonly sinceSnapshot = new Map<number, number>();
   restoredRows = 0;
@@ -78,13 +80,14 @@ export class KafkaSharding implements StateSharding {
     return true;
   }
 
-  due(shards: readonly number[]): void {
-    this.dueShards = new Set(shards);
+  due(expiring: readonly number[], held: readonly number[]): void {
+    this.dueShards = new Set(expiring);
+    this.heldShards = new Set(held);
   }
 
-  /** Shards the next plan covers even without new rows. */
-  dueSet(): ReadonlySet<number> {
-    return this.dueShards;
+  /** Whether the next plan covers the shard even without new rows: it expires state, or is not held yet. */
+  wants(shard: number): boolean {
+    return this.dueShards.has(shard) || !this.heldShards.has(shard);
   }
 
   async shardsOf(end: Offset): Promise<readonly ShardBatch[]> {

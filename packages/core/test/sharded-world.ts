@@ -1,0 +1,113 @@
+/**
+ * A partitioned input, a consumer group and changelogs, all in memory: the model of Kafka that the
+ * sharded runtime's property test runs several "processes" against. Each process's source plans only
+ * partitions the group assigns it, and only once the partition's changelog ends with the commit of the
+ * claim the group last committed (as kafka-source's planner does); a batch claims its ranges, and
+ * commits each shard's changes after the sink — the protocol of docs/scale-out.md, without Kafka.
+ */
+import type { ShardBatch, ShardCommit, ShardState, Source, StateSharding } from "../src/index.js";
+import { int, long, timestamp } from "../src/index.js";
+
+export type Ev = { p: number; id: number; ts: number; value: number };
+type Offsets = { claim: string; ranges: Record<string, [from: number, until: number, prior: string | null]> };
+type Commit = { token: string; state: Map<number, Map<string, unknown>>; watermark: ShardState["watermark"] };
+
+export class World {
+  readonly owner: number[];
+  readonly claim: (string | null)[];
+  readonly offset: number[];
+  readonly log: Commit[][];
+  private tokens = 0;
+
+  constructor(readonly partitions: Ev[][]) {
+    this.owner = partitions.map(() => 0);
+    this.claim = partitions.map(() => null);
+    this.offset = partitions.map(() => 0);
+    this.log = partitions.map(() => []);
+  }
+
+  newToken(): string {
+    return `t${++this.tokens}`;
+  }
+
+  lastToken(p: number): string | null {
+    return this.log[p]?.at(-1)?.token ?? null;
+  }
+}
+
+/** Process `me`'s source over the world, with its sharding. */
+export function shardedSource(world: World, me: number, maxPerBatch: number): Source<Ev, Offsets> {
+  let due = new Set<number>();
+  let held = new Set<number>();
+  let landed: { claim: string; parts: { p: number; prior: string | null }[] } = { claim: "", parts: [] };
+  const sharding: StateSharding = {
+    restoredRows: 0,
+    async open() {},
+    shardOf: (row) => (row as Ev).p,
+    async shardsOf(end): Promise<ShardBatch[]> {
+      const o = end as Offsets;
+      if (landed.claim !== o.claim) return [];
+      return landed.parts.map(({ p, prior }) => ({
+        shard: p,
+        token: o.claim,
+        base: prior,
+        durable: false,
+        restore: async (): Promise<ShardState> => {
+          const last = world.log[p]?.at(-1);
+          if ((last?.token ?? null) !== prior) throw new Error(`shard ${p}: log ends at ${last?.token}, not ${prior}`);
+          return { operators: last?.state ?? new Map(), watermark: last?.watermark ?? { watermarkMs: 0, operatorWatermarks: {} } };
+        },
+      }));
+    },
+    due(expiring, shards) {
+      due = new Set(expiring);
+      held = new Set(shards);
+    },
+    owns: (p) => world.owner[p] === me,
+    async commit(_batchId, shards: readonly ShardCommit[]) {
+      for (const s of shards) {
+        const prev = world.log[s.shard]?.at(-1)?.state ?? new Map<number, Map<string, unknown>>();
+        const state = new Map([...prev].map(([id, m]) => [id, new Map(m)]));
+        for (const [id, changes] of s.changes) {
+          const m = state.get(id) ?? new Map<string, unknown>();
+          for (const [k, v] of changes) (v === undefined ? m.delete(k) : m.set(k, structuredClone(v))) as unknown;
+          state.set(id, m);
+        }
+        world.log[s.shard]?.push({ token: s.token, state, watermark: s.watermark });
+      }
+    },
+  };
+  return {
+    description: `WorldSource[${me}]`,
+    fields: { p: int(), id: int(), ts: timestamp(), value: long() },
+    initialOffset: () => ({ claim: "", ranges: {} }),
+    latestOffset(start) {
+      const out: Offsets = { claim: world.newToken(), ranges: {} };
+      world.partitions.forEach((rows, p) => {
+        if (world.owner[p] !== me || world.lastToken(p) !== world.claim[p]) return;
+        const from = world.offset[p] as number;
+        const until = Math.min(rows.length, from + maxPerBatch);
+        if (until > from || due.has(p) || !held.has(p)) out.ranges[p] = [from, until, world.claim[p] ?? null];
+      });
+      return Object.keys(out.ranges).length > 0 ? out : start;
+    },
+    getBatch(_start, end) {
+      const parts: { p: number; prior: string | null }[] = [];
+      const rows: Ev[] = [];
+      for (const [key, [from, until, prior]] of Object.entries(end.ranges)) {
+        const p = Number(key);
+        // The claim lands only if the partition is still ours and nobody claimed it since the plan.
+        if (world.owner[p] !== me || world.claim[p] !== prior || world.offset[p] !== from) continue;
+        world.claim[p] = end.claim;
+        world.offset[p] = until;
+        parts.push({ p, prior });
+        rows.push(...(world.partitions[p] as Ev[]).slice(from, until));
+      }
+      landed = { claim: end.claim, parts };
+      return rows;
+    },
+    commit() {},
+    stop() {},
+    sharding: () => sharding,
+  };
+}
