@@ -23,6 +23,8 @@ export { sessionWindow, window } from "./expr/window.js";
 // Plan
 export type { ParseMode, PlanNode } from "./plan/nodes.js";
 export type { SourceProgress, StreamingQueryProgress } from "./runtime/progress.js";
+export type { QueryStartedEvent, QueryTerminatedEvent, StreamingQueryListener } from "./runtime/query-listeners.js";
+export { addQueryListener } from "./runtime/query-listeners.js";
 export { activeQueries } from "./runtime/query-registry.js";
 export type { WriterOptions } from "./runtime/start-query.js";
 export type { EmittedBatch } from "./runtime/stream-execution.js";

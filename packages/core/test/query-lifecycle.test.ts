@@ -192,3 +192,48 @@ describe("activeQueries()", () => {
     expect(activeQueries()).not.toContain(a);
   });
 });
+
+describe("addQueryListener (Spark's StreamingQueryListener)", () => {
+  it("hears every query start, report its progress and terminate — stopped or failed — and survives a throwing listener", async () => {
+    const { addQueryListener } = await import("../src/index.js");
+    const events: string[] = [];
+    const removeThrowing = addQueryListener({
+      onQueryProgress: () => {
+        throw new Error("a listener's bug");
+      },
+    });
+    const remove = addQueryListener({
+      onQueryStarted: (e) => events.push(`started ${e.name}`),
+      onQueryProgress: (p) => events.push(`progress ${p.name} ${p.batchId}`),
+      onQueryTerminated: (e) => events.push(`terminated ${e.name} ${e.exception?.code ?? "ok"}`),
+    });
+    const input = new MemoryStream(struct({ value: long() }));
+    const good = await readStream(input).writeStream.queryName("good").format(memorySink()).start();
+    input.addData({ value: 1 });
+    await good.processAllAvailable();
+    await good.stop();
+    const bad = await readStream(input)
+      .withColumn("x", (r) => {
+        if (r.value === 2) throw new Error("no");
+        return r.value;
+      })
+      .writeStream.queryName("bad")
+      .format(memorySink())
+      .start();
+    input.addData({ value: 2 });
+    await bad.awaitTermination().catch(() => {});
+    remove();
+    removeThrowing();
+    const later = await readStream(input).writeStream.queryName("unheard").format(memorySink()).start();
+    await later.stop();
+    // "bad" reads the stream from its start: value 1 in batch 0, then value 2 fails batch 1.
+    expect(events).toEqual([
+      "started good",
+      "progress good 0",
+      "terminated good ok",
+      "started bad",
+      "progress bad 0",
+      "terminated bad OPERATOR_FAILED",
+    ]);
+  });
+});

@@ -17,6 +17,7 @@ import { parseDuration } from "../util/duration.js";
 import { MicroBatchExecution } from "./micro-batch-execution.js";
 import type { OperatorRunner } from "./operator-runner.js";
 import { SinglePipeline } from "./operator-runner.js";
+import { announce } from "./query-listeners.js";
 import { register } from "./query-registry.js";
 import { ShardedOperators } from "./sharded-operators.js";
 import { StreamingQuery } from "./streaming-query.js";
@@ -130,6 +131,7 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
   if (execution.startupError) throw execution.startupError;
   const query = new StreamingQuery<R>(id, runId, name, execution);
   register(query, execution.finished);
+  announce(query, execution.finished);
   return query;
 }
 
