@@ -174,14 +174,7 @@ describe("activeQueries()", () => {
     const { activeQueries } = await import("../src/index.js");
     const input = new MemoryStream(struct({ value: long() }));
     const a = await readStream(input).writeStream.queryName("a").format(memorySink()).start();
-    const b = await readStream(input)
-      .withColumn("x", (r) => {
-        if (r.value === 2) throw new Error("no");
-        return r.value;
-      })
-      .writeStream.queryName("b")
-      .format(memorySink())
-      .start();
+    const b = await failingOnTwo(input, "b");
     expect(activeQueries().filter((q) => q === a || q === b)).toEqual([a, b]);
     input.addData({ value: 2 });
     await b.processAllAvailable().catch(() => {});
@@ -212,14 +205,7 @@ describe("addQueryListener (Spark's StreamingQueryListener)", () => {
     input.addData({ value: 1 });
     await good.processAllAvailable();
     await good.stop();
-    const bad = await readStream(input)
-      .withColumn("x", (r) => {
-        if (r.value === 2) throw new Error("no");
-        return r.value;
-      })
-      .writeStream.queryName("bad")
-      .format(memorySink())
-      .start();
+    const bad = await failingOnTwo(input, "bad");
     input.addData({ value: 2 });
     await bad.awaitTermination().catch(() => {});
     remove();
@@ -237,3 +223,12 @@ describe("addQueryListener (Spark's StreamingQueryListener)", () => {
     ]);
   });
 });
+
+/** A query over `input` that fails on the row with value 2. */
+function failingOnTwo(input: MemoryStream<ReturnType<typeof struct<{ value: ReturnType<typeof long> }>>>, name: string) {
+  const failing = (r: { value: number }) => {
+    if (r.value === 2) throw new Error("no");
+    return r.value;
+  };
+  return readStream(input).withColumn("x", failing).writeStream.queryName(name).format(memorySink()).start();
+}
