@@ -56,7 +56,7 @@ export function errorOf<Code extends string>() {
   return (code: Code, message: string, options?: { cause?: unknown }) => new SkpError<Code>(code, message, options);
 }
 
-const error = (code: CoreErrorCode, message: string, options?: { cause?: unknown }) => new SkpError<CoreErrorCode>(code, message, options);
+const error = errorOf<CoreErrorCode>();
 
 const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(", ");
 
