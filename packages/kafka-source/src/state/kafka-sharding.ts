@@ -41,7 +41,7 @@ export class KafkaSharding implements StateSharding {
   private readonly readers: FetchReader[] = [];
   private producer: Producer | undefined;
   private dueShards: ReadonlySet<number> = new Set();
-  /** Shards the runtime holds; undefined before the first batch (it holds none). */
+  /** Shards the runtime holds (none before its first batch). */
   private heldShards: ReadonlySet<number> = new Set();
   /** Per shard, records written since its last snapshot (a restore reads at most about that much beyond the state). */
   private readonly sinceSnapshot = new Map<number, number>();

@@ -39,6 +39,11 @@ export class ShardLog {
 
   /** The token of the last batch the partition's log committed (reading what was appended since the last look). */
   async lastCommit(partition: number): Promise<string | undefined> {
+    return (await this.look(partition)).scan.last?.token;
+  }
+
+  /** Reads what was appended to the partition since the last look; its scan, and where its log starts. */
+  private async look(partition: number): Promise<{ scan: Scan; low: number }> {
     const { low, high } = await this.bounds(partition);
     let scan = this.scans.get(partition);
     if (!scan || scan.next < low) {
@@ -56,7 +61,7 @@ export class ShardLog {
       }
       scan.next = high;
     }
-    return scan.last?.token;
+    return { scan, low };
   }
 
   /**
@@ -76,9 +81,7 @@ export class ShardLog {
    * its marker is read (a snapshot replaces the state). Reads from the last snapshot when one is known.
    */
   async restore(partition: number): Promise<RestoredShard> {
-    await this.lastCommit(partition);
-    const scan = this.scans.get(partition) as Scan;
-    const { low } = await this.bounds(partition);
+    const { scan, low } = await this.look(partition);
     const from = scan.snapshotStart !== undefined && scan.snapshotStart >= low ? scan.snapshotStart : low;
     const entries = new Map<string, unknown>();
     if (!scan.last) return { entries, marker: undefined, recordsRead: 0, sinceSnapshot: 0 };
