@@ -70,4 +70,12 @@ describe("stateful queries with groupId: state shards on changelog topics", () =
     expect(results(union)).toEqual(windowSums([...first, ...second]));
     expect(progress?.sources[0]?.metrics.stateRowsRestored).toBeGreaterThan(0);
   }, 120_000);
+
+  it("a changelog with fewer partitions than the input is refused with a clear error", async () => {
+    // The mock has no CreateTopics: the changelog is auto-created with its default 4 partitions.
+    const topic = `st5-${Date.now()}`;
+    await kafka.broker.createTopic(topic, 5);
+    const start = windowed(topic, `sg5-${Date.now()}`).writeStream.format(memorySink<Out>()).start();
+    await expect(start).rejects.toThrow(/changelog topic "sg5-\d+-aggregate-3-changelog" has 4 partitions but the input has 5/);
+  }, 60_000);
 });
