@@ -41,11 +41,12 @@ export { formatTable } from "./sinks/format-table.js";
 export type { MemorySink } from "./sinks/memory-sink.js";
 export { memorySink } from "./sinks/memory-sink.js";
 export type { BatchInfo, Sink } from "./sinks/sink.js";
+export type { Exchange, ExchangeLayout, ExchangeMessage, ExchangeRow } from "./sources/exchange.js";
 // Sources and sinks
 export { MemoryStream } from "./sources/memory-stream.js";
 export type { RateOffset, RateRow, RateSourceOptions } from "./sources/rate-source.js";
 export { rateSource } from "./sources/rate-source.js";
-export type { ShardBatch, ShardCommit, ShardState, StateChange, StateSharding } from "./sources/sharded-state.js";
+export type { ShardBatch, ShardCommit, ShardInputs, ShardState, StateChange, StateSharding } from "./sources/sharded-state.js";
 export type { Offset, ReadLimit, Source } from "./sources/source.js";
 export { sameOffset } from "./sources/source.js";
 export type { Duration } from "./util/duration.js";

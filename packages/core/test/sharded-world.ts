@@ -5,12 +5,21 @@
  * claim the group last committed (as kafka-source's planner does); a batch claims its ranges, and
  * commits each shard's changes after the sink — the protocol of docs/scale-out.md, without Kafka.
  */
-import type { ShardBatch, ShardCommit, ShardState, Source, StateSharding } from "../src/index.js";
-import { int, long, timestamp } from "../src/index.js";
+import type { Exchange, Fields, ShardBatch, ShardCommit, ShardState, Source, StateSharding } from "../src/index.js";
+import { any, int, long, timestamp } from "../src/index.js";
 
 export type Ev = { p: number; id: number; ts: number; value: number };
 type Offsets = { claim: string; ranges: Record<string, [from: number, until: number, prior: string | null]> };
-type Commit = { token: string; state: Map<number, Map<string, unknown>>; watermark: ShardState["watermark"] };
+type Commit = {
+  token: string;
+  state: Map<number, Map<string, unknown>>;
+  watermark: ShardState["watermark"];
+  inputs?: ShardState["inputs"];
+};
+/** A message of the in-memory exchange: `p` is its exchange partition. */
+export type Message = { p: number; partition: number; value: Uint8Array };
+const EV_FIELDS: Fields = { p: int(), id: int(), ts: timestamp(), value: long() };
+const MESSAGE_FIELDS: Fields = { p: int(), partition: int(), value: any() };
 
 export class World {
   readonly owner: number[];
@@ -19,7 +28,7 @@ export class World {
   readonly log: Commit[][];
   private tokens = 0;
 
-  constructor(readonly partitions: Ev[][]) {
+  constructor(readonly partitions: { p: number }[][]) {
     this.owner = partitions.map(() => 0);
     this.claim = partitions.map(() => null);
     this.offset = partitions.map(() => 0);
@@ -35,15 +44,24 @@ export class World {
   }
 }
 
-/** Process `me`'s source over the world, with its sharding. */
-export function shardedSource(world: World, me: number, maxPerBatch: number): Source<Ev, Offsets> {
+/**
+ * Process `me`'s source over the world, with its sharding. With `exchange` (a second world whose
+ * partitions are an exchange topic), a stateful query repartitions through it; `replay` says whether
+ * a write is written twice (a batch replayed after a crash writes the same messages again).
+ */
+export function shardedSource<R extends { p: number } = Ev>(
+  world: World,
+  me: number,
+  maxPerBatch: number,
+  exchange?: { world: World; replay: () => boolean; maxPerBatch: number },
+): Source<R, Offsets> {
   let due = new Set<number>();
   let held = new Set<number>();
   let landed: { claim: string; parts: { p: number; prior: string | null }[] } = { claim: "", parts: [] };
   const sharding: StateSharding = {
     restoredRows: 0,
     async open() {},
-    shardOf: (row) => (row as Ev).p,
+    shardOf: (row) => (row as { p: number }).p,
     async shardsOf(end): Promise<ShardBatch[]> {
       const o = end as Offsets;
       if (landed.claim !== o.claim) return [];
@@ -55,7 +73,8 @@ export function shardedSource(world: World, me: number, maxPerBatch: number): So
         restore: async (): Promise<ShardState> => {
           const last = world.log[p]?.at(-1);
           if ((last?.token ?? null) !== prior) throw new Error(`shard ${p}: log ends at ${last?.token}, not ${prior}`);
-          return { operators: last?.state ?? new Map(), watermark: last?.watermark ?? { watermarkMs: 0, operatorWatermarks: {} } };
+          const watermark = last?.watermark ?? { watermarkMs: 0, operatorWatermarks: {} };
+          return { operators: last?.state ?? new Map(), watermark, inputs: last?.inputs };
         },
       }));
     },
@@ -73,13 +92,13 @@ export function shardedSource(world: World, me: number, maxPerBatch: number): So
           for (const [k, v] of changes) (v === undefined ? m.delete(k) : m.set(k, structuredClone(v))) as unknown;
           state.set(id, m);
         }
-        world.log[s.shard]?.push({ token: s.token, state, watermark: s.watermark });
+        world.log[s.shard]?.push({ token: s.token, state, watermark: s.watermark, inputs: structuredClone(s.inputs) });
       }
     },
   };
   return {
     description: `WorldSource[${me}]`,
-    fields: { p: int(), id: int(), ts: timestamp(), value: long() },
+    fields: EV_FIELDS,
     initialOffset: () => ({ claim: "", ranges: {} }),
     latestOffset(start) {
       const out: Offsets = { claim: world.newToken(), ranges: {} };
@@ -93,7 +112,7 @@ export function shardedSource(world: World, me: number, maxPerBatch: number): So
     },
     getBatch(_start, end) {
       const parts: { p: number; prior: string | null }[] = [];
-      const rows: Ev[] = [];
+      const rows: R[] = [];
       for (const [key, [from, until, prior]] of Object.entries(end.ranges)) {
         const p = Number(key);
         // The claim lands only if the partition is still ours and nobody claimed it since the plan.
@@ -101,7 +120,7 @@ export function shardedSource(world: World, me: number, maxPerBatch: number): So
         world.claim[p] = end.claim;
         world.offset[p] = until;
         parts.push({ p, prior });
-        rows.push(...(world.partitions[p] as Ev[]).slice(from, until));
+        rows.push(...(world.partitions[p] as R[]).slice(from, until));
       }
       landed = { claim: end.claim, parts };
       return rows;
@@ -109,5 +128,19 @@ export function shardedSource(world: World, me: number, maxPerBatch: number): So
     commit() {},
     stop() {},
     sharding: () => sharding,
+    exchange: () => (exchange ? worldExchange(world, me, exchange) : undefined),
+  };
+}
+
+/** The exchange topic as a second world: writes append (twice when `replay` says so). */
+function worldExchange(input: World, me: number, ex: { world: World; replay: () => boolean; maxPerBatch: number }): Exchange {
+  const out = ex.world.partitions as Message[][];
+  return {
+    open: async () => ({ partitions: out.length, inputs: input.partitions.length }),
+    async write(messages) {
+      for (let copies = ex.replay() ? 2 : 1; copies > 0; copies--)
+        for (const m of messages) out[m.partition]?.push({ p: m.partition, partition: m.partition, value: m.value });
+    },
+    reader: () => ({ ...shardedSource<Message>(ex.world, me, ex.maxPerBatch), fields: MESSAGE_FIELDS }) as never,
   };
 }

@@ -1,4 +1,4 @@
-import type { ReadLimit, Source, StateSharding } from "@skp/core";
+import type { Exchange, ReadLimit, Source, StateSharding } from "@skp/core";
 import { any, binary, int, long, SkpError, string, timestamp } from "@skp/core";
 import type { Admin } from "kafkajs";
 import { BrokerOffsets } from "./broker-offsets.js";
@@ -18,6 +18,7 @@ import type { BatchPlanner } from "./planner.js";
 import { startingOffsetOf } from "./planner.js";
 import { concatRanges, Prefetcher } from "./prefetch.js";
 import { RangeReader } from "./range-reader.js";
+import { KafkaExchange } from "./state/kafka-exchange.js";
 import { KafkaSharding } from "./state/kafka-sharding.js";
 import { StaticPlanner } from "./static-planner.js";
 import { tpKey } from "./topic-partition.js";
@@ -78,7 +79,11 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
   private stateShards: KafkaSharding | undefined;
   private readonly stats = { dataLossOffsets: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0, ownedPartitions: 0 };
 
-  constructor(private readonly options: ResolvedOptions) {
+  constructor(
+    private readonly options: ResolvedOptions,
+    /** Names this source's state topics after (default its group id): a repartition reader's are its query's. */
+    private readonly stateNamespace = options.groupId,
+  ) {
     const { topics, reader, kafka } = options;
     this.description = `KafkaSource[${topics.join(",")}]`;
     this.identity = `KafkaSource[${[...topics].sort().join(",")}]`;
@@ -148,7 +153,7 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
       return {
         kafka: o.kafka,
         internals: this.internals,
-        groupId,
+        groupId: this.stateNamespace ?? groupId,
         topics: o.topics,
         fetchTimeoutMs: o.fetchTimeoutMs,
         admin: () => admin,
@@ -158,6 +163,29 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     });
     if (this.connection?.planner instanceof GroupPlanner) this.connection.planner.shards = this.stateShards;
     return this.stateShards;
+  }
+
+  /**
+   * With `groupId`, unless `coPartitioned`: the repartition topic a stateful query's rows go through
+   * to the process that owns their grouping key (see state/kafka-exchange.ts).
+   */
+  exchange(): Exchange | undefined {
+    const o = this.options;
+    const groupId = o.groupId;
+    if (groupId === undefined || o.coPartitioned) return undefined;
+    const [input] = o.topics;
+    if (o.topics.length !== 1 || input === undefined) throw kafkaErrors.statefulTopics(o.topics);
+    return new KafkaExchange({
+      kafka: o.kafka,
+      internals: this.internals,
+      groupId,
+      input,
+      reader: (topic, group, namespace) =>
+        new KafkaSource(
+          { ...o, topics: [topic], groupId: group, startingOffsets: "earliest", maxOffsetsPerTrigger: undefined, coPartitioned: true },
+          namespace,
+        ),
+    });
   }
 
   /** Nothing to do: offsets live in the checkpoint; a grouped query's claims are its group commits. */

@@ -27,6 +27,13 @@ export interface KafkaSourceOptions {
    * progress to lag tools. Without it, the query reads every partition itself.
    */
   groupId?: string;
+  /**
+   * With `groupId` and a stateful query: declares that every row of a group arrives through one
+   * partition (messages keyed by the grouping columns), so each partition's shard aggregates its own
+   * rows and the repartition through `<groupId>-aggregate-<id>-repartition` is skipped. Default false:
+   * rows are repartitioned by grouping key, which is correct whatever the messages are keyed by.
+   */
+  coPartitioned?: boolean;
   /** Group session timeout: how long a process that died keeps its partitions. Default 30 s (kafkajs'). */
   sessionTimeoutMs?: number;
   /**
@@ -74,6 +81,7 @@ export interface ResolvedOptions {
   readonly maxOffsetsPerTrigger: number | undefined;
   readonly failOnDataLoss: boolean;
   readonly groupId: string | undefined;
+  readonly coPartitioned: boolean;
   readonly retries: number;
   readonly fetchTimeoutMs: number;
   readonly prefetchOffsets: number;
@@ -123,6 +131,7 @@ export function resolveOptions(options: KafkaSourceOptions): ResolvedOptions {
     maxOffsetsPerTrigger,
     failOnDataLoss,
     groupId,
+    coPartitioned: options.coPartitioned === true,
     retries,
     fetchTimeoutMs,
     prefetchOffsets,

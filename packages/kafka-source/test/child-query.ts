@@ -14,13 +14,17 @@ export function childArgs(script: string): { workDir: string; brokers: string; t
   return { workDir, brokers, topic, groupId };
 }
 
-/** The topic read as a member of `groupId`, from the beginning, in small batches. */
+/**
+ * The topic read as a member of `groupId`, from the beginning, in small batches; with
+ * `SKP_CO_PARTITIONED=1`, declared co-partitioned (no repartition before a stateful operator).
+ */
 export function readGroup(args: { brokers: string; topic: string; groupId: string }, maxOffsetsPerTrigger: number) {
   return readStream(
     kafkaSource({
       brokers: args.brokers.split(","),
       topic: args.topic,
       groupId: args.groupId,
+      coPartitioned: process.env.SKP_CO_PARTITIONED === "1",
       startingOffsets: "earliest",
       maxOffsetsPerTrigger,
       sessionTimeoutMs: 6_000,

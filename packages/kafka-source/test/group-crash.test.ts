@@ -5,7 +5,7 @@ import { runGroupCrash } from "./group-crash.js";
 const kafka = kafkaFixture("skp-gcrash-test");
 
 describe.skipIf(process.env.SKP_SKIP_MULTIPROCESS === "1")("crash harness: a stateful query over two processes in one group", () => {
-  it("kill -9 either process at random moments, 10 times: every window once, whole, none lost", async () => {
+  it("kill -9 either process at random moments, 10 times, rows repartitioned: every window once, whole, none lost", async () => {
     const r = await runGroupCrash(kafka.broker, { kills: 10, log: (s) => process.env.SKP_DEBUG && process.stderr.write(`${s}\n`) });
     expect(r.kills).toBe(10);
     expect(r.windows).toBeGreaterThan(200);

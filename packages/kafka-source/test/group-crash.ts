@@ -42,25 +42,27 @@ function emitted(p: Proc): Window[] {
 
 export async function runGroupCrash(
   broker: Broker,
-  options: { kills: number; seconds?: number; log?: (s: string) => void },
+  options: { kills: number; seconds?: number; log?: (s: string) => void; coPartitioned?: boolean },
 ): Promise<GroupCrashResult> {
-  const { kills, seconds = 240, log = () => {} } = options;
+  const { kills, seconds = 240, log = () => {}, coPartitioned = false } = options;
   const t0 = Date.now();
   const topic = `gcrash-${Date.now()}`,
     groupId = `gcg-${Date.now()}`;
   await broker.createTopic(topic, PARTITIONS);
-  // Event time advances one second per step for every id; messages keyed by id (co-partitioned).
+  // Event time advances one second per step for every id. Co-partitioned: messages keyed by id;
+  // otherwise each id's events rotate over the partitions (the processes repartition them).
   const events: { id: number; ts: number; value: number }[] = [];
   const producer = broker.kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let clock = 0;
   /** Produces the next `n` seconds of events, so data keeps flowing between the kills. */
   const produce = async (n: number) => {
-    const messages: { key: string; value: string }[] = [];
+    const messages: { key?: string; partition?: number; value: string }[] = [];
     for (const end = Math.min(seconds, clock + n); clock < end; clock++) {
       for (let id = 0; id < IDS; id++) {
         const e = { id, ts: clock * 1_000 + id, value: clock + id };
-        messages.push({ key: String(id), value: JSON.stringify(e) });
+        const value = JSON.stringify(e);
+        messages.push(coPartitioned ? { key: String(id), value } : { partition: (clock + id) % PARTITIONS, value });
         events.push(e);
       }
     }
@@ -70,8 +72,8 @@ export async function runGroupCrash(
 
   const root = mkdtempSync(join(tmpdir(), "skp-gcrash-"));
   const procs: Proc[] = [
-    { name: "A", dir: join(root, "a"), stderr: "" },
-    { name: "B", dir: join(root, "b"), stderr: "" },
+    { name: "A", dir: join(root, "a"), stderr: "", env: coPartitioned ? { SKP_CO_PARTITIONED: "1" } : {} },
+    { name: "B", dir: join(root, "b"), stderr: "", env: coPartitioned ? { SKP_CO_PARTITIONED: "1" } : {} },
   ];
   let seed = 4_242;
   const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;

@@ -13,12 +13,15 @@ export interface Proc {
   dir: string;
   child?: ChildProcess;
   stderr: string;
+  /** Extra environment for the child (e.g. `SKP_CO_PARTITIONED=1`). */
+  env?: Record<string, string>;
 }
 
 /** Starts `script` (a test child) for `p`: `script <dir> <brokers> <topic> <groupId>`. */
 export function start(broker: Broker, script: string, p: Proc, topic: string, groupId: string): Promise<void> {
   const child = spawn(process.execPath, ["--import", "tsx", script, p.dir, broker.brokers.join(","), topic, groupId], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...p.env },
   });
   p.child = child;
   child.stderr!.on("data", (d) => {

@@ -11,8 +11,9 @@ const schema = struct({ id: int(), ts: timestamp(), value: long() });
 type Out = { window: { start: number; end: number }; id: number; n: number; total: number };
 
 /** The windowed count and sum every test runs: 10 s windows, 5 s watermark delay, append mode. */
-function windowed(topic: string, groupId: string) {
-  return readStream(kafkaSource({ brokers: kafka.broker.brokers, topic, groupId, startingOffsets: "earliest", sessionTimeoutMs: 6_000 }))
+function windowed(topic: string, groupId: string, coPartitioned: boolean) {
+  const brokers = kafka.broker.brokers;
+  return readStream(kafkaSource({ brokers, topic, groupId, coPartitioned, startingOffsets: "earliest", sessionTimeoutMs: 6_000 }))
     .parseJson(schema)
     .withWatermark("ts", "5 seconds")
     .groupBy(window("ts", "10 seconds"), "id")
@@ -41,41 +42,61 @@ async function closeAll(topic: string, partitions: number, ts: number) {
 const results = (rows: Out[]) => new Map(rows.filter((r) => r.id !== 99).map(windowEntry));
 
 describe("stateful queries with groupId: state shards on changelog topics", () => {
-  it("state moves through the changelog: a new process (no local state) finishes the windows the last one left open", async () => {
-    const topic = `st-${Date.now()}`,
-      groupId = `sg-${Date.now()}`;
-    await kafka.broker.createTopic(topic, 3);
-    const first = events(0, 25);
-    await produce(topic, first);
-    const sinkA = memorySink<Out>();
-    const qa = await windowed(topic, groupId).writeStream.option("checkpointLocation", join(kafka.root, "a")).format(sinkA).start();
-    await qa.processAllAvailable();
-    await qa.stop();
-    // Windows [0,10) and [10,20) closed in every partition (watermark 24 s - 5 s); [20,30) is open.
-    expect(sinkA.rows.every((r) => r.window.end <= 19_000 + 1_000)).toBe(true);
-    expect(sinkA.rows.length).toBeGreaterThan(0);
+  it.each([
+    ["co-partitioned", true],
+    ["repartitioned", false],
+  ])(
+    "%s: state moves through the changelog: a new process (no local state) finishes the windows left open",
+    async (_, co) => {
+      const topic = `st-${Date.now()}`,
+        groupId = `sg-${Date.now()}`;
+      await kafka.broker.createTopic(topic, 3);
+      const first = events(0, 25);
+      await produce(topic, first);
+      const sinkA = memorySink<Out>();
+      const qa = await windowed(topic, groupId, co)
+        .writeStream.option("checkpointLocation", join(kafka.root, `a-${co}`))
+        .format(sinkA)
+        .start();
+      await qa.processAllAvailable();
+      await qa.stop();
+      // Windows [0,10) and [10,20) closed in every partition (watermark 24 s - 5 s); [20,30) is open.
+      expect(sinkA.rows.every((r) => r.window.end <= 19_000 + 1_000)).toBe(true);
+      expect(sinkA.rows.length).toBeGreaterThan(0);
 
-    const second = events(25_000, 10, 1_000);
-    await produce(topic, second);
-    await closeAll(topic, 3, 3_600_000);
-    const sinkB = memorySink<Out>();
-    const qb = await windowed(topic, groupId).writeStream.option("checkpointLocation", join(kafka.root, "b")).format(sinkB).start();
-    await qb.processAllAvailable();
-    await qb.processAllAvailable();
-    const progress = qb.lastProgress;
-    await qb.stop();
-    const union = [...sinkA.rows, ...sinkB.rows].filter((r) => r.id !== 99);
-    // Every window exactly once, with the counts and sums of all its rows (from both processes' input).
-    expect(results(union).size).toBe(union.length);
-    expect(results(union)).toEqual(windowSums([...first, ...second]));
-    expect(progress?.sources[0]?.metrics.stateRowsRestored).toBeGreaterThan(0);
-  }, 120_000);
+      const second = events(25_000, 10, 1_000);
+      await produce(topic, second);
+      await closeAll(topic, 3, 3_600_000);
+      const sinkB = memorySink<Out>();
+      const qb = await windowed(topic, groupId, co)
+        .writeStream.option("checkpointLocation", join(kafka.root, `b-${co}`))
+        .format(sinkB)
+        .start();
+      await qb.processAllAvailable();
+      await qb.processAllAvailable();
+      const progress = qb.lastProgress;
+      await qb.stop();
+      const union = [...sinkA.rows, ...sinkB.rows].filter((r) => r.id !== 99);
+      // Every window exactly once, with the counts and sums of all its rows (from both processes' input).
+      expect(results(union).size).toBe(union.length);
+      expect(results(union)).toEqual(windowSums([...first, ...second]));
+      // Restored by the aggregation's source: the input, or (repartitioned) the repartition topic's reader.
+      const restored = progress?.sources.reduce((n, s) => n + Number(s.metrics.stateRowsRestored ?? 0), 0);
+      expect(restored).toBeGreaterThan(0);
+      if (!co)
+        expect(progress?.sources.map((s) => s.description)).toEqual([
+          `KafkaSource[${topic}]`,
+          `KafkaSource[${groupId}-aggregate-3-repartition]`,
+        ]);
+    },
+    120_000,
+  );
 
   it("a changelog with fewer partitions than the input is refused with a clear error", async () => {
     // The mock has no CreateTopics: the changelog is auto-created with its default 4 partitions.
     const topic = `st5-${Date.now()}`;
     await kafka.broker.createTopic(topic, 5);
-    const start = windowed(topic, `sg5-${Date.now()}`).writeStream.format(memorySink<Out>()).start();
+    const start = windowed(topic, `sg5-${Date.now()}`, true).writeStream.format(memorySink<Out>()).start();
     await expect(start).rejects.toThrow(/changelog topic "sg5-\d+-aggregate-3-changelog" has 4 partitions but the input has 5/);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { Column } from "../expr/column.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { Sink } from "../sinks/sink.js";
 import type { StateStore, StateStoreProvider } from "../state/state-store.js";
+import { exchangeInput } from "./exchange-input.js";
 import { filter } from "./filter.js";
 import { parseJson } from "./parse-json.js";
 import { select } from "./select.js";
@@ -36,7 +37,8 @@ export function sideOutputsOf(plan: AnalyzedPlan): SideOutput[] {
   const out: SideOutput[] = [];
   for (const { id, node } of plan.nodes) {
     if (node.kind === "parseJson" && node.deadLetters) out.push({ kind: "deadLetters", id, sink: node.deadLetters });
-    if (node.kind === "watermark" && node.lateRows) out.push({ kind: "lateRows", id, sink: node.lateRows });
+    if ((node.kind === "watermark" || node.kind === "exchangeInput") && node.lateRows)
+      out.push({ kind: "lateRows", id, sink: node.lateRows });
   }
   return out;
 }
@@ -44,6 +46,11 @@ export function sideOutputsOf(plan: AnalyzedPlan): SideOutput[] {
 /** The plan's stateful nodes: their ids key their state, their names their shards' logs. */
 export function statefulNodes(plan: AnalyzedPlan): { id: number; name: string }[] {
   return plan.nodes.filter(({ node }) => node.kind === "aggregate").map(({ id }) => ({ id, name: `aggregate-${id}` }));
+}
+
+/** The plan's exchange inputs: their state (where each input partition stands) rides in the shards' commit markers. */
+export function exchangeInputNodes(plan: AnalyzedPlan): number[] {
+  return plan.nodes.filter(({ node }) => node.kind === "exchangeInput").map(({ id }) => id);
 }
 
 /** Opens the state store of every stateful node at `version` (the number of batches already committed). */
@@ -109,6 +116,9 @@ export function compile(
         ops.push(op.operator);
         break;
       }
+      case "exchangeInput":
+        ops.push(exchangeInput(id, stores.get(id)!));
+        break;
       case "transform": {
         const nth = ++transforms;
         ops.push(userTransform(node.name ?? `#${nth}`, node.operator, options.transformTimeoutMs));

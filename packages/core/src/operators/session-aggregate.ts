@@ -54,7 +54,8 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
 
   /** This batch's events per key, in arrival order (the index is used by first/last); late events dropped. */
   const eventsByKey = (batch: MicroBatch<Row>): { byKey: Map<string, Event[]>; dropped: number } => {
-    const wm = batch.watermarkMs;
+    const batchWm = batch.watermarkMs;
+    const rowWm = analysis.watermark?.rowColumn;
     const rows = batch.rows;
     let late: LateRecord[] | undefined;
     let dropped = 0;
@@ -63,6 +64,7 @@ export function sessionAggregate(config: SessionAggregateConfig): StatefulOperat
       const row = rows[i] as Row;
       const t = row[column];
       if (typeof t !== "number" || Number.isNaN(t)) continue;
+      const wm = rowWm === undefined ? batchWm : Math.max(batchWm, row[rowWm] as number);
       if (evicting && t + gapMs <= wm) {
         dropped++;
         (late ??= support.lateOutput(batch, analysis))?.push({

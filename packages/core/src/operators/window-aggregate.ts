@@ -70,7 +70,8 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
   /** Fold: rows into the groups of their windows; (row, window) pairs already final are late. */
   const foldWindows = (batch: MicroBatch<Row>, spec: WindowSpec, touched: Map<string, GroupState>): number => {
     const { column, sizeMs, slideMs } = spec;
-    const wm = batch.watermarkMs;
+    const batchWm = batch.watermarkMs;
+    const rowWm = analysis.watermark?.rowColumn;
     const rows = batch.rows;
     let late: LateRecord[] | undefined;
     let dropped = 0;
@@ -83,6 +84,7 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
       // Rows without an event time belong to no window (Spark filters them out before windowing).
       if (typeof t !== "number" || Number.isNaN(t)) continue;
       const ks = keyOf(row);
+      const wm = rowWm === undefined ? batchWm : Math.max(batchWm, row[rowWm] as number);
       for (let start = lastWindowStart(spec, t); start > t - sizeMs; start -= slideMs) {
         const end = start + sizeMs;
         if (evicting && end <= wm) {
@@ -102,13 +104,15 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
 
   /** Fold without a window: rows into their key's group; a watermarked key column at or below the watermark is late. */
   const foldGroups = (batch: MicroBatch<Row>, touched: Map<string, GroupState>): number => {
-    const wm = batch.watermarkMs;
+    const batchWm = batch.watermarkMs;
+    const rowWm = analysis.watermark?.rowColumn;
     const rows = batch.rows;
     let late: LateRecord[] | undefined;
     let dropped = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Row;
       const t = wmKey ? row[wmKey] : null;
+      const wm = rowWm === undefined ? batchWm : Math.max(batchWm, row[rowWm] as number);
       if (evicting && typeof t === "number" && t <= wm) {
         dropped++;
         (late ??= lateOutput(batch, analysis))?.push({ row, window: null, watermarkMs: wm, batchId: batch.batchId });

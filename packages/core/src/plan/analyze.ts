@@ -16,7 +16,15 @@ export interface WatermarkInfo {
   readonly column: string;
   readonly delayMs: number;
   readonly lateRows?: Sink<any>;
+  /**
+   * A column holding each row's own watermark (after a repartition: its input partition's): a row is
+   * late against the higher of it and the batch's.
+   */
+  readonly rowColumn?: string;
 }
+
+/** The hidden column an exchange's rows carry their input partition's watermark in. */
+export const ROW_WATERMARK = "\u0000skp-watermark";
 
 /** An aggregation resolved against its input: bound aggregators and how its state is evicted. */
 export interface AggregateAnalysis {
@@ -133,6 +141,16 @@ export function analyze(root: PlanNode): AnalyzedPlan {
       case "transform":
         if (node.fields) fields = { ...node.fields };
         break;
+      case "exchangeInput": {
+        fields = { ...node.fields };
+        active = new Map();
+        if (node.column !== undefined) {
+          const info: WatermarkInfo = { id, column: node.column, delayMs: 0, lateRows: node.lateRows, rowColumn: ROW_WATERMARK };
+          watermarks.push(info);
+          active.set(node.column, info);
+        }
+        break;
+      }
     }
     nodes.push({ id, node, fields });
   }

@@ -19,7 +19,8 @@ export type PlanNode =
   | WithColumnNode
   | WatermarkNode
   | AggregateNode
-  | TransformNode;
+  | TransformNode
+  | ExchangeInputNode;
 
 export interface SourceNode {
   readonly kind: "source";
@@ -89,6 +90,22 @@ export interface TransformNode {
   readonly fields?: Fields;
   /** Names the transform in errors (default `#<n>`, its position among the query's transforms). */
   readonly name?: string;
+}
+
+/**
+ * The second stage of a repartitioned stateful query (built by the runtime, never by the DSL): reads
+ * the exchange's messages, skips chunks a replay wrote again, and yields the first stage's rows. Its
+ * watermark on `column` is the lowest of the input partitions' watermarks, and each row is late
+ * against the watermark its input partition's batch ran with.
+ */
+export interface ExchangeInputNode {
+  readonly kind: "exchangeInput";
+  readonly child: PlanNode;
+  /** The first stage's output columns. */
+  readonly fields: Fields;
+  /** The event-time column the aggregation's watermark is on (none: the aggregation has none). */
+  readonly column?: string;
+  readonly lateRows?: Sink<any>;
 }
 
 /** Nodes from the source up to `node`, source first. */

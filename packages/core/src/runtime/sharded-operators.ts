@@ -3,7 +3,7 @@ import { BatchContext } from "../batch/micro-batch.js";
 import type { OutputMode } from "../batch/output-mode.js";
 import { errors } from "../errors.js";
 import type { CompileOptions, PhysicalPlan } from "../operators/compile.js";
-import { compile, statefulNodes } from "../operators/compile.js";
+import { compile, exchangeInputNodes, statefulNodes } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { ShardBatch, ShardCommit, StateChange, StateSharding } from "../sources/sharded-state.js";
 import type { Offset } from "../sources/source.js";
@@ -20,6 +20,8 @@ interface Shard {
   readonly physical: PhysicalPlan;
   readonly pipeline: BatchPipeline;
   readonly stores: ReadonlyMap<number, ChangelogStateStore<unknown>>;
+  /** The stores kept whole in the commit marker (exchange inputs), not in a log. */
+  readonly inputs: ReadonlySet<number>;
   readonly watermark: WatermarkTracker;
 }
 
@@ -29,6 +31,19 @@ export interface ShardedConfig {
   readonly compile: CompileOptions;
   readonly watermarkPolicy: WatermarkPolicy;
   readonly sharding: StateSharding;
+  /** The shards' logs (default: one per stateful node, named after it). */
+  readonly logs?: readonly { readonly id: number; readonly name: string }[];
+  /** What the batch emits of each shard (default: its rows as they are). */
+  readonly output?: (part: ShardOutput) => Row[];
+}
+
+/** One shard's output of a batch, with the watermark it ran with and the one after it. */
+export interface ShardOutput {
+  readonly shard: number;
+  readonly token: string;
+  readonly rows: Row[];
+  readonly watermarkBefore: number;
+  readonly watermarkAfter: number;
 }
 
 /**
@@ -65,7 +80,7 @@ export class ShardedOperators implements OperatorRunner {
   restoreWatermark(): void {}
 
   async open(): Promise<void> {
-    await this.config.sharding.open(statefulNodes(this.config.analyzed));
+    await this.config.sharding.open(this.config.logs ?? statefulNodes(this.config.analyzed));
   }
 
   async run(batchId: number, rows: Row[], end: Offset, ctx: BatchContext): Promise<Row[]> {
@@ -90,15 +105,17 @@ export class ShardedOperators implements OperatorRunner {
       }
       const shard = await this.shardFor(part);
       const sub = new BatchContext();
-      const result = await shard.pipeline.run({ batchId, rows: rowsOfShard, watermarkMs: shard.watermark.watermarkMs, ctx: sub });
+      const watermarkBefore = shard.watermark.watermarkMs;
+      const result = await shard.pipeline.run({ batchId, rows: rowsOfShard, watermarkMs: watermarkBefore, ctx: sub });
       shard.watermark.update(sub);
       shard.token = part.token;
       ctx.absorb(sub);
-      for (const r of result.rows) out.push(r);
-      const changes = new Map<number, StateChange[]>();
-      for (const [id, store] of shard.stores) changes.set(id, store.drainChanges());
-      const entries = () => new Map([...shard.stores].map(([id, store]) => [id, store.entries()]));
-      this.pending.push({ shard: part.shard, token: part.token, changes, watermark: this.watermarkOf(shard), entries });
+      const { output } = this.config;
+      const rowsOut = output
+        ? output({ shard: part.shard, token: part.token, rows: result.rows, watermarkBefore, watermarkAfter: shard.watermark.watermarkMs })
+        : result.rows;
+      for (const r of rowsOut) out.push(r);
+      this.pending.push(this.commitOf(part, shard));
     }
     const stray = [...byShard.keys()];
     if (stray.length > 0) throw errors.unplannedShard(stray[0] as number, batchId);
@@ -139,10 +156,12 @@ export class ShardedOperators implements OperatorRunner {
     const state = await part.restore();
     const stores = new Map<number, ChangelogStateStore<unknown>>();
     for (const { id } of statefulNodes(analyzed)) stores.set(id, new ChangelogStateStore(state.operators.get(id) ?? []));
+    const inputs = new Set(exchangeInputNodes(analyzed));
+    for (const id of inputs) stores.set(id, new ChangelogStateStore(Object.entries(state.inputs?.[id] ?? {})));
     const physical = compile(analyzed, outputMode, stores, this.config.compile);
     const watermark = new WatermarkTracker(analyzed.watermarks, watermarkPolicy);
     watermark.restore(state.watermark.watermarkMs, state.watermark.operatorWatermarks);
-    const shard: Shard = { token: part.base, physical, pipeline: new BatchPipeline(physical.operator), stores, watermark };
+    const shard: Shard = { token: part.base, physical, pipeline: new BatchPipeline(physical.operator), stores, inputs, watermark };
     this.shards.set(part.shard, shard);
     return shard;
   }
@@ -150,6 +169,18 @@ export class ShardedOperators implements OperatorRunner {
   private drop(id: number): void {
     this.shards.get(id)?.pipeline.close();
     this.shards.delete(id);
+  }
+
+  private commitOf(part: ShardBatch, shard: Shard): ShardCommit {
+    const changes = new Map<number, StateChange[]>();
+    const inputs: Record<string, Record<string, unknown>> = {};
+    for (const [id, store] of shard.stores) {
+      const drained = store.drainChanges();
+      if (shard.inputs.has(id)) inputs[id] = Object.fromEntries(store.entries());
+      else changes.set(id, drained);
+    }
+    const entries = () => new Map([...shard.stores].filter(([id]) => !shard.inputs.has(id)).map(([id, store]) => [id, store.entries()]));
+    return { shard: part.shard, token: part.token, changes, watermark: this.watermarkOf(shard), inputs, entries };
   }
 
   private watermarkOf(shard: Shard): ShardCommit["watermark"] {

@@ -1,8 +1,4 @@
 import type { OutputMode } from "../batch/output-mode.js";
-import type { Recovery } from "../checkpoint/checkpoint.js";
-import { Checkpoint, FRESH } from "../checkpoint/checkpoint.js";
-import { nodeFileSystem } from "../checkpoint/node-file-system.js";
-import { queryShape } from "../checkpoint/query-shape.js";
 import { errors } from "../errors.js";
 import { compile, openStateStores, sideOutputsOf } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
@@ -10,15 +6,13 @@ import type { PlanNode, SourceNode } from "../plan/nodes.js";
 import { lineage } from "../plan/nodes.js";
 import { validateOutputMode } from "../plan/validate.js";
 import type { Sink } from "../sinks/sink.js";
-import { FileStateStoreProvider } from "../state/file-state-store.js";
-import { memoryStateStoreProvider } from "../state/memory-state-store.js";
-import type { StateStore, StateStoreProvider } from "../state/state-store.js";
+import type { StateStore } from "../state/state-store.js";
 import { parseDuration } from "../util/duration.js";
-import { MicroBatchExecution } from "./micro-batch-execution.js";
+import type { QuerySettings } from "./launch.js";
+import { executionSettings, launchExecution, openCheckpoint, publish } from "./launch.js";
 import type { OperatorRunner } from "./operator-runner.js";
 import { SinglePipeline } from "./operator-runner.js";
-import { announce } from "./query-listeners.js";
-import { register } from "./query-registry.js";
+import { startRepartitioned } from "./repartition.js";
 import { ShardedOperators } from "./sharded-operators.js";
 import { StreamingQuery } from "./streaming-query.js";
 import type { Trigger } from "./trigger.js";
@@ -76,23 +70,19 @@ export interface QuerySpec {
  * known); rejects with the cause if it cannot start.
  */
 export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>> {
-  const { analyzed, sink, name, options } = spec;
+  const { analyzed, sink, name } = spec;
   if (!sink) throw errors.noSink();
   validateOutputMode(analyzed, spec.outputMode);
-  const trigger = resolveTrigger(spec.trigger);
+  const settings = resolveSettings(spec);
   const sourceNode = lineage(spec.plan)[0] as SourceNode;
-  const policy = options.watermarkPolicy ?? "min";
-  if (policy !== "min" && policy !== "max") throw errors.badOption("watermarkPolicy", policy, '"min" or "max"');
-  const retainBatches = positiveInt("minBatchesToRetain", options.minBatchesToRetain ?? 100);
-  const snapshotInterval = positiveInt("stateSnapshotInterval", options.stateSnapshotInterval ?? 10);
-  const pollIntervalMs = parseDuration(options.pollInterval ?? 100, "option pollInterval");
-  const transformTimeoutMs = parseDuration(options.transformTimeout ?? 30_000, "option transformTimeout");
-  const conf = { watermarkPolicy: policy };
-  const runId = crypto.randomUUID();
-  const opened = await openCheckpoint(spec, sourceNode, conf, runId, snapshotInterval);
-  const { checkpoint, recovery } = opened;
   // State whose source shards it (a Kafka consumer group) lives in the shards' logs, not the checkpoint.
   const sharding = analyzed.aggregate ? sourceNode.source.sharding?.() : undefined;
+  const exchange = sharding ? sourceNode.source.exchange?.() : undefined;
+  if (sharding && exchange)
+    return startRepartitioned<R>({ ...spec, sink, checkpointLocation: spec.options.checkpointLocation }, settings, sharding, exchange);
+  const { runId, policy } = settings;
+  const opened = await openCheckpoint(spec.options.checkpointLocation, analyzed, sourceNode.source, `query ${name ?? runId}`, settings);
+  const { checkpoint, recovery } = opened;
   let stores: Map<number, StateStore<any>> = new Map();
   try {
     if (!sharding) stores = await openStateStores(analyzed, opened.provider, recovery.nextBatchId);
@@ -100,21 +90,18 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
     await checkpoint?.close();
     throw e;
   }
-  const compileOptions = { transformTimeoutMs };
   const runner: OperatorRunner = sharding
-    ? new ShardedOperators({ analyzed, outputMode: spec.outputMode, compile: compileOptions, watermarkPolicy: policy, sharding })
-    : new SinglePipeline(compile(analyzed, spec.outputMode, stores, compileOptions), new WatermarkTracker(analyzed.watermarks, policy), [
+    ? new ShardedOperators({ analyzed, outputMode: spec.outputMode, compile: settings.compile, watermarkPolicy: policy, sharding })
+    : new SinglePipeline(compile(analyzed, spec.outputMode, stores, settings.compile), new WatermarkTracker(analyzed.watermarks, policy), [
         ...stores.values(),
       ]);
   const id = checkpoint?.queryId ?? crypto.randomUUID();
-  const execution = new MicroBatchExecution({
+  const execution = await launchExecution({
+    ...executionSettings(settings),
     id,
-    runId,
     name,
     checkpoint,
     recovery,
-    conf,
-    retainBatches,
     stateStores: [...stores.values()],
     source: sourceNode.source,
     sink,
@@ -122,47 +109,25 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
     runner,
     sideOutputs: sideOutputsOf(analyzed),
     outputMode: spec.outputMode,
-    trigger,
     maxRowsPerTrigger: sourceNode.maxOffsetsPerTrigger,
-    pollIntervalMs,
   });
-  await execution.ready;
-  // A query that could not even start (e.g. its source is unreachable) rejects here, with the cause.
-  if (execution.startupError) throw execution.startupError;
-  const query = new StreamingQuery<R>(id, runId, name, execution);
-  register(query, execution.finished);
-  announce(query, execution.finished);
-  return query;
+  return publish<R>(new StreamingQuery<R>(id, runId, name, execution), execution.finished);
 }
 
-interface OpenedCheckpoint {
-  checkpoint: Checkpoint | undefined;
-  recovery: Recovery;
-  provider: StateStoreProvider;
-}
-
-/** Without `checkpointLocation`: a fresh start with state in memory. With it: recovery and state files. */
-async function openCheckpoint(
-  spec: QuerySpec,
-  sourceNode: SourceNode,
-  conf: Record<string, string>,
-  runId: string,
-  snapshotInterval: number,
-): Promise<OpenedCheckpoint> {
-  const location = spec.options.checkpointLocation;
-  if (location === undefined) return { checkpoint: undefined, recovery: FRESH, provider: memoryStateStoreProvider };
-  if (typeof location !== "string" || location === "") throw errors.badOption("checkpointLocation", location, "a directory path");
-  const fs = nodeFileSystem();
-  const source = sourceNode.source;
-  const shape = queryShape(spec.analyzed, source.identity ?? source.description);
-  const checkpoint = await Checkpoint.open(fs, location, shape, `query ${spec.name ?? runId}`);
-  try {
-    const recovery = await checkpoint.recover(conf);
-    return { checkpoint, recovery, provider: new FileStateStoreProvider(fs, checkpoint.stateRoot, snapshotInterval) };
-  } catch (e) {
-    await checkpoint.close();
-    throw e;
-  }
+function resolveSettings(spec: QuerySpec): QuerySettings {
+  const { options } = spec;
+  const policy = options.watermarkPolicy ?? "min";
+  if (policy !== "min" && policy !== "max") throw errors.badOption("watermarkPolicy", policy, '"min" or "max"');
+  return {
+    runId: crypto.randomUUID(),
+    trigger: resolveTrigger(spec.trigger),
+    policy,
+    retainBatches: positiveInt("minBatchesToRetain", options.minBatchesToRetain ?? 100),
+    snapshotInterval: positiveInt("stateSnapshotInterval", options.stateSnapshotInterval ?? 10),
+    pollIntervalMs: parseDuration(options.pollInterval ?? 100, "option pollInterval"),
+    compile: { transformTimeoutMs: parseDuration(options.transformTimeout ?? 30_000, "option transformTimeout") },
+    conf: { watermarkPolicy: policy },
+  };
 }
 
 function positiveInt(option: string, value: unknown): number {

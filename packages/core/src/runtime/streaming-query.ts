@@ -2,7 +2,19 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Observable } from "rxjs";
 import type { SkpError } from "../errors.js";
 import type { StreamingQueryProgress } from "./progress.js";
-import type { EmittedBatch, StreamExecution } from "./stream-execution.js";
+import type { EmittedBatch } from "./stream-execution.js";
+
+/** What a query runs on: one micro-batch execution, or the two stages of a repartitioned query. */
+export interface QueryExecution {
+  readonly results$: Observable<EmittedBatch>;
+  readonly progress$: Observable<StreamingQueryProgress>;
+  readonly recentProgress: readonly StreamingQueryProgress[];
+  readonly active: boolean;
+  readonly exception: SkpError | undefined;
+  readonly finished: Promise<void>;
+  processAllAvailable(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 /**
  * A running query (Spark's `StreamingQuery`): progress, control, and the emitted batches as an Observable.
@@ -25,10 +37,10 @@ export class StreamingQuery<R = Record<string, unknown>> {
     /** New for every start. */
     readonly runId: string,
     readonly name: string | null,
-    private readonly execution: StreamExecution,
+    private readonly execution: QueryExecution,
   ) {
-    this.results$ = execution.results$.asObservable() as Observable<EmittedBatch<R>>;
-    this.progress$ = execution.progress$.asObservable();
+    this.results$ = execution.results$ as Observable<EmittedBatch<R>>;
+    this.progress$ = execution.progress$;
   }
 
   get isActive(): boolean {

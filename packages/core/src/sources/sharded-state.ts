@@ -9,7 +9,12 @@ export interface ShardState {
   readonly operators: ReadonlyMap<number, ReadonlyMap<string, unknown>>;
   /** The shard's watermark, and each watermark operator's proposal (as the offsets log keeps them). */
   readonly watermark: { readonly watermarkMs: number; readonly operatorWatermarks: Record<string, number> };
+  /** Where the shard's input stands, per exchange input (plan node id): kept whole in every commit. */
+  readonly inputs?: ShardInputs;
 }
+
+/** Per exchange input (plan node id), its entries: small (one per input partition), so committed whole. */
+export type ShardInputs = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
 /** One shard's part in a batch, as the source planned and fenced it. */
 export interface ShardBatch {
@@ -34,6 +39,7 @@ export interface ShardCommit {
   readonly token: string;
   readonly changes: ReadonlyMap<number, readonly StateChange[]>;
   readonly watermark: ShardState["watermark"];
+  readonly inputs?: ShardInputs;
   /** The shard's whole state after the batch, per operator: for a snapshot in place of the changes. */
   entries(): ReadonlyMap<number, Iterable<readonly [string, unknown]>>;
 }

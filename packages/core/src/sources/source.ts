@@ -4,6 +4,7 @@ import type { Fields } from "../schema/types.js";
 export type Offset = string | number | boolean | null | readonly Offset[] | { readonly [k: string]: Offset };
 
 /** Bounds how much a batch may read, like Spark's `ReadLimit` (`maxOffsetsPerTrigger`). */
+import type { Exchange } from "./exchange.js";
 import type { StateSharding } from "./sharded-state.js";
 
 export interface ReadLimit {
@@ -53,6 +54,12 @@ export interface Source<Row extends object = Record<string, unknown>, O extends 
    * this process, in memory and under the checkpoint.
    */
   sharding?(): StateSharding | undefined;
+  /**
+   * Optional, with `sharding`: how rows are repartitioned by grouping key before a stateful operator
+   * when the input's partitions do not already hold each group whole (see `Exchange`). Undefined: the
+   * input is declared co-partitioned, and each partition's shard aggregates its own rows.
+   */
+  exchange?(): Exchange | undefined;
   /** Optional per-batch source metrics for progress (`sources[].metrics`). */
   metrics?(): Record<string, number | string>;
 }

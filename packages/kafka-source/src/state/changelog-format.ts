@@ -1,3 +1,4 @@
+import type { ShardInputs } from "@skp/core";
 import type { KafkaRow } from "../kafka-row.js";
 
 /**
@@ -5,7 +6,7 @@ import type { KafkaRow } from "../kafka-row.js";
  * partition), in the order a batch writes them, once its sink output is committed:
  *
  *     key: <state key>          value: JSON of the new value, or null (removed)          header skp-token
- *     key: \u0000skp-commit     value: {"token","batchId","watermark","snapshot"?}       header skp-token, skp-commit
+ *     key: \u0000skp-commit     value: {"token","batchId","watermark","snapshot"?,"inputs"?}  header skp-token, skp-commit
  *
  * A batch's changes count once the commit marker after them is read; records after the last marker (a
  * process that died mid-write, and will rewrite them when it replays the batch) are not applied. The
@@ -24,6 +25,8 @@ export interface CommitMarker {
   readonly watermark: { readonly watermarkMs: number; readonly operatorWatermarks: Record<string, number> };
   /** The records since the previous marker are the shard's whole state, not changes. */
   readonly snapshot?: boolean;
+  /** Where the shard's input stands (a repartition reader's positions per input partition), whole. */
+  readonly inputs?: ShardInputs;
 }
 
 export type ChangelogRecord =

@@ -19,21 +19,34 @@ export async function ensureChangelog(
   topic: string,
   partitions: number,
 ): Promise<number> {
-  let existing = await partitionCount(admin, topic);
-  if (existing === 0) {
-    try {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
-        waitForLeaders: true,
-      });
-    } catch (e) {
-      if (!internals) throw kafkaErrors.changelogUncreatable(topic, e);
-      await autoCreate(internals, topic);
-    }
-    existing = await partitionCount(admin, topic);
-  }
+  const existing = await ensureTopic(admin, internals, topic, partitions, "compact");
   if (existing < partitions) throw kafkaErrors.changelogTooSmall(topic, existing, partitions);
   return existing;
+}
+
+/**
+ * Makes sure an internal topic exists: created with CreateTopics (`partitions`, `cleanup.policy`) where
+ * the broker offers it, else auto-created by a metadata request; resolves to its partition count.
+ */
+export async function ensureTopic(
+  admin: Admin,
+  internals: KafkajsInternals | undefined,
+  topic: string,
+  partitions: number,
+  cleanupPolicy: "compact" | "delete",
+): Promise<number> {
+  const existing = await partitionCount(admin, topic);
+  if (existing > 0) return existing;
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, configEntries: [{ name: "cleanup.policy", value: cleanupPolicy }] }],
+      waitForLeaders: true,
+    });
+  } catch (e) {
+    if (!internals) throw kafkaErrors.changelogUncreatable(topic, e);
+    await autoCreate(internals, topic);
+  }
+  return partitionCount(admin, topic);
 }
 
 async function partitionCount(admin: Admin, topic: string): Promise<number> {

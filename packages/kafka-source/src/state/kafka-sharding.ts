@@ -122,7 +122,8 @@ export class KafkaSharding implements StateSharding {
       let size = 0;
       if (entries) for (const list of entries.values()) size += list.length;
       const snapshot = entries !== undefined && written + changed >= 2 * size;
-      const marker: CommitMarker = { token: s.token, batchId, watermark: s.watermark, ...(snapshot ? { snapshot } : {}) };
+      const inputs = s.inputs && Object.keys(s.inputs).length > 0 ? { inputs: s.inputs } : {};
+      const marker: CommitMarker = { token: s.token, batchId, watermark: s.watermark, ...(snapshot ? { snapshot } : {}), ...inputs };
       markers.set(s.shard, marker);
       for (const [id, list] of messages)
         list.push(...encodeBatch(s.shard, snapshot ? (entries?.get(id) ?? []) : (s.changes.get(id) ?? []), marker));
@@ -154,6 +155,7 @@ export class KafkaSharding implements StateSharding {
     const t0 = performance.now();
     const operators = new Map<number, Map<string, unknown>>();
     let watermark: ShardState["watermark"] = { watermarkMs: 0, operatorWatermarks: {} };
+    let inputs: ShardState["inputs"];
     this.sinceSnapshot.set(shard, 0);
     if (token === null) return { operators, watermark };
     for (const [id, log] of this.logs) {
@@ -163,8 +165,9 @@ export class KafkaSharding implements StateSharding {
       this.restoredRows += restored.entries.size;
       this.sinceSnapshot.set(shard, Math.max(this.sinceSnapshot.get(shard) ?? 0, restored.sinceSnapshot));
       watermark = restored.marker.watermark;
+      inputs = restored.marker.inputs;
     }
     this.restoreMs += performance.now() - t0;
-    return { operators, watermark };
+    return { operators, watermark, inputs };
   }
 }
