@@ -9,8 +9,9 @@ import type { QueryExecution } from "./streaming-query.js";
  * A repartitioned stateful query as one query: the first stage (operators before the aggregation, per
  * input partition, writing to the exchange) and the second (the aggregation and everything after it)
  * run side by side and stop together — when one fails, the other is stopped and the query fails with
- * the cause. Progress is the second stage's (its sink, state and watermark), with the first stage's
- * sources listed first in `sources`.
+ * the cause. Progress is the second stage's (its sink, state, watermark and timings), with the first
+ * stage's sources listed first in `sources`, and the query's input counted as the first stage's: its
+ * rows read since the last report, and its rates.
  */
 export class TwoStageExecution implements QueryExecution {
   readonly results$: Observable<EmittedBatch>;
@@ -19,6 +20,8 @@ export class TwoStageExecution implements QueryExecution {
   private failure: SkpError | undefined;
   private readonly merged: StreamingQueryProgress[] = [];
   private readonly mergedProgress = new Subject<StreamingQueryProgress>();
+  /** Rows the first stage read since the last report. */
+  private inputRows = 0;
 
   constructor(
     private readonly first: StreamExecution,
@@ -26,6 +29,10 @@ export class TwoStageExecution implements QueryExecution {
   ) {
     this.results$ = second.results$.asObservable();
     this.progress$ = this.mergedProgress.asObservable();
+    for (const p of first.recentProgress) this.inputRows += p.numInputRows;
+    first.progress$.subscribe((p) => {
+      this.inputRows += p.numInputRows;
+    });
     for (const p of second.recentProgress) this.merged.push(this.merge(p));
     second.progress$.pipe(map((p) => this.merge(p))).subscribe({
       next: (p) => {
@@ -71,7 +78,15 @@ export class TwoStageExecution implements QueryExecution {
   }
 
   private merge(p: StreamingQueryProgress): StreamingQueryProgress {
-    const before = this.first.recentProgress.at(-1)?.sources ?? [];
-    return { ...p, sources: [...before, ...p.sources] };
+    const last = this.first.recentProgress.at(-1);
+    const numInputRows = this.inputRows;
+    this.inputRows = 0;
+    return {
+      ...p,
+      numInputRows,
+      inputRowsPerSecond: last?.inputRowsPerSecond ?? 0,
+      processedRowsPerSecond: last?.processedRowsPerSecond ?? 0,
+      sources: [...(last?.sources ?? []), ...p.sources],
+    };
   }
 }
