@@ -202,6 +202,11 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     await c?.admin.disconnect().catch(() => {});
   }
 
+  /** The brokers' high watermarks as last seen, per partition: `{ topic: { partition: offset } }`. */
+  reportLatestOffset(): KafkaOffsets | undefined {
+    return this.connection?.offsets.knownHighs();
+  }
+
   metrics(): Record<string, number> {
     const planner = this.connection?.planner;
     const shards = this.stateShards;

@@ -209,7 +209,7 @@ export class MicroBatchExecution extends StreamExecution {
           description: source.description,
           startOffset: start,
           endOffset: end,
-          latestOffset: end,
+          latestOffset: source.reportLatestOffset?.() ?? end,
           metrics: source.metrics?.() ?? {},
         },
         sinkDescription: sink.description,

@@ -15,6 +15,7 @@ import { executionSettings, launchExecution, openCheckpoint, publish } from "./l
 import type { MicroBatchExecution } from "./micro-batch-execution.js";
 import { ShardedOperators } from "./sharded-operators.js";
 import { StreamingQuery } from "./streaming-query.js";
+import { describeTrigger } from "./trigger.js";
 import { TwoStageExecution } from "./two-stage-execution.js";
 
 /** What a repartitioned query is started from (see `startQuery`). */
@@ -119,7 +120,13 @@ export async function startRepartitioned<R>(
     });
     const execution = new TwoStageExecution(upstream, downstream);
     return publish<R>(
-      new StreamingQuery<R>(opened2.checkpoint?.queryId ?? crypto.randomUUID(), settings.runId, spec.name, execution),
+      new StreamingQuery<R>(
+        opened2.checkpoint?.queryId ?? crypto.randomUUID(),
+        settings.runId,
+        spec.name,
+        execution,
+        describeTrigger(settings.trigger),
+      ),
       execution.finished,
     );
   } catch (e) {

@@ -16,7 +16,7 @@ import { startRepartitioned } from "./repartition.js";
 import { ShardedOperators } from "./sharded-operators.js";
 import { StreamingQuery } from "./streaming-query.js";
 import type { Trigger } from "./trigger.js";
-import { resolveTrigger } from "./trigger.js";
+import { describeTrigger, resolveTrigger } from "./trigger.js";
 import type { WatermarkPolicy } from "./watermark-tracker.js";
 import { WatermarkTracker } from "./watermark-tracker.js";
 
@@ -111,7 +111,7 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
     outputMode: spec.outputMode,
     maxRowsPerTrigger: sourceNode.maxOffsetsPerTrigger,
   });
-  return publish<R>(new StreamingQuery<R>(id, runId, name, execution), execution.finished);
+  return publish<R>(new StreamingQuery<R>(id, runId, name, execution, describeTrigger(settings.trigger)), execution.finished);
 }
 
 function resolveSettings(spec: QuerySpec): QuerySettings {

@@ -38,6 +38,8 @@ export class StreamingQuery<R = Record<string, unknown>> {
     readonly runId: string,
     readonly name: string | null,
     private readonly execution: QueryExecution,
+    /** The trigger, as `describeTrigger` names it: `default`, `processingTime(5000 ms)`, `once`, `availableNow`. */
+    readonly trigger = "default",
   ) {
     this.results$ = execution.results$ as Observable<EmittedBatch<R>>;
     this.progress$ = execution.progress$;

@@ -24,3 +24,8 @@ export function resolveTrigger(trigger: Trigger | undefined): ResolvedTrigger {
   if ("availableNow" in trigger && trigger.availableNow === true) return { kind: "availableNow" };
   throw errors.badTrigger(trigger);
 }
+
+/** How progress and the UI name a trigger: `default`, `processingTime(5000 ms)`, `once`, `availableNow`. */
+export function describeTrigger(t: ResolvedTrigger): string {
+  return t.kind === "processingTime" ? `processingTime(${t.intervalMs} ms)` : t.kind;
+}

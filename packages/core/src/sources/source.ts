@@ -60,6 +60,11 @@ export interface Source<Row extends object = Record<string, unknown>, O extends 
    * input is declared co-partitioned, and each partition's shard aggregates its own rows.
    */
   exchange?(): Exchange | undefined;
+  /**
+   * Optional: the newest offset the source knows of, read or not (Spark's `reportLatestOffset`), for
+   * `sources[].latestOffset` — with the batch's end offset it shows how far behind the query is.
+   */
+  reportLatestOffset?(): Offset | undefined;
   /** Optional per-batch source metrics for progress (`sources[].metrics`). */
   metrics?(): Record<string, number | string>;
 }
