@@ -6,14 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for p in core kafka-source parquet-sink; do
+for p in core kafka-source parquet-sink ui; do
   (cd "packages/$p" && pnpm pack --pack-destination "$work" >/dev/null)
 done
 mkdir "$work/app" && cd "$work/app"
 cat > package.json <<'JSON'
 { "name": "skp-install-check", "private": true, "type": "module" }
 JSON
-npm install --no-audit --no-fund --loglevel=error ../skp-core-*.tgz ../skp-kafka-source-*.tgz ../skp-parquet-sink-*.tgz rxjs@7.8.2 typescript@5.9.3 @types/node@20.19.8 >/dev/null
+npm install --no-audit --no-fund --loglevel=error ../skp-core-*.tgz ../skp-kafka-source-*.tgz ../skp-parquet-sink-*.tgz ../skp-ui-*.tgz rxjs@7.8.2 typescript@5.9.3 @types/node@20.19.8 >/dev/null
 
 cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "strict": true, "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "types": ["node"], "skipLibCheck": false } }
@@ -27,8 +27,10 @@ import { MemoryStream, avg, count, double, int, memorySink, readStream, string, 
 import type { StreamingQuery, WindowValue } from "@skp/core";
 import { kafkaSource } from "@skp/kafka-source";
 import { parquetSink } from "@skp/parquet-sink";
+import { serveUi } from "@skp/ui";
 
 async function main() {
+  const ui = await serveUi({ port: 0 });
   const raw = new MemoryStream(struct({ value: string() }));
   const events = readStream(raw).parseJson(struct({ id: int(), ts: timestamp(), value: double(), source: string() }), { mode: "dropMalformed" });
   const sink = memorySink<{ window: WindowValue; id: number; avg_value: number | null; n: number }>();
@@ -40,6 +42,13 @@ async function main() {
   raw.addData({ value: JSON.stringify({ id: 1, ts: "2025-11-06T07:00:01Z", value: 2, source: "s" }) }, { value: "not json" });
   await q.processAllAvailable();
   await files.processAllAvailable();
+  // The UI serves its page and assets from the installed package, and lists the running queries.
+  const listed = (await (await fetch(`${ui.url}api/queries`)).json()) as unknown[];
+  for (const asset of ["", "assets/app.js", "assets/uplot.js"]) {
+    if ((await fetch(ui.url + asset)).status !== 200) throw new Error(`UI asset /${asset} missing`);
+  }
+  if (listed.length !== 2) throw new Error(`UI lists ${listed.length} queries, not 2`);
+  await ui.close();
   await q.stop();
   await files.stop();
   const source = kafkaSource({ brokers: ["localhost:9"], topic: "events" });

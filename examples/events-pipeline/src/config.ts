@@ -21,6 +21,8 @@ export interface PipelineConfig {
    * split the topic's partitions, and the averages' window state moves with its partitions. Empty: one job reads all.
    */
   groupId: string;
+  /** Where the job serves skp's UI (`@skp/ui`): `host:port`, default `127.0.0.1:4040`; `off` serves none. */
+  ui: string;
 }
 
 export function readConfig(argv = process.argv.slice(2), env = process.env): PipelineConfig {
@@ -45,6 +47,7 @@ export function readConfig(argv = process.argv.slice(2), env = process.env): Pip
     runId: get("run-id", "RUN_ID", String(Math.floor(Date.now() / 1000))),
     output: get("output", "OUTPUT_DIR", "data/output"),
     groupId: get("group-id", "GROUP_ID", ""),
+    ui: get("ui", "SKP_UI", "127.0.0.1:4040"),
   };
 }
 

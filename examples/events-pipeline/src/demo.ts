@@ -16,6 +16,7 @@ import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import { readConfig, runDir } from "./config.js";
 import { startJob } from "./job.js";
 import { runProducer } from "./producer.js";
+import { startUi } from "./ui.js";
 import { validate } from "./validate.js";
 
 const config = readConfig();
@@ -39,10 +40,13 @@ if (process.env.KAFKA_BROKERS) {
 console.log(`[demo] run ${config.runId}: ${config.rate} events/s, ${config.ids} ids, ${config.duration} s → ${runDir(config)}`);
 
 const job = await startJob(config);
+const ui = await startUi(config);
+if (ui) console.log(`[demo] skp UI: ${ui.url} — open it while the demo runs (--ui off: none)`);
 await runProducer(config);
 console.log("[demo] producer finished; letting the job catch up...");
 await job.drain();
 await job.stop();
+await ui?.close();
 const result = await validate(config);
 console.log(`\n${result.report}`);
 console.log(`\nRead it with pandas: python -c "import pandas as pd; print(pd.read_parquet('${resolve(runDir(config))}/').head())"`);

@@ -4,6 +4,8 @@
  * (3) the raw parsed rows to Parquet partitioned by `id` in `data/output/parquet/run_<id>/`, with the
  * checkpoint in `run_<id>/_chk`. A status line shows progress; Ctrl-C stops after the current batch.
  *
+ * skp's UI serves a live dashboard of the three queries at http://127.0.0.1:4040/ (`--ui off`: none).
+ *
  *   pnpm job --brokers localhost:9094 --run-id 1730874341
  */
 
@@ -13,6 +15,7 @@ import { kafkaSource } from "@skp/kafka-source";
 import { parquetSink } from "@skp/parquet-sink";
 import type { PipelineConfig } from "./config.js";
 import { readConfig, runDir } from "./config.js";
+import { startUi } from "./ui.js";
 
 export const eventSchema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 
@@ -111,9 +114,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const config = readConfig();
   console.log(`[job] reading ${config.topic} from ${config.brokers.join(",")}; Parquet → ${runDir(config)}`);
   const job = await startJob(config);
+  const ui = await startUi(config);
+  if (ui) console.log(`[job] UI: ${ui.url} (live dashboard; Prometheus metrics at ${ui.url}metrics)`);
   const stop = async () => {
     console.log("\n[job] stopping after the current batch...");
     await job.stop();
+    await ui?.close();
     process.exit(0);
   };
   process.once("SIGINT", stop);
