@@ -8,9 +8,11 @@ export { DataStreamWriter } from "./dsl/data-stream-writer.js";
 export type { ReadStreamOptions } from "./dsl/read-stream.js";
 // DSL
 export { readStream } from "./dsl/read-stream.js";
+export type { StaticRows } from "./dsl/static-frame.js";
+export { StaticFrame, staticFrame } from "./dsl/static-frame.js";
 export type { ParseJsonOptions, TransformOptions, WatermarkOptions } from "./dsl/stream-frame.js";
 export { GroupedFrame, StreamFrame } from "./dsl/stream-frame.js";
-export type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./dsl/types.js";
+export type { AggRow, GroupKeyOf, JoinedRow, KeysRow, NullableRow, WithColumn } from "./dsl/types.js";
 export type { CoreErrorCode } from "./errors.js";
 export { errorMessage, errorOf, SkpError } from "./errors.js";
 export type { AggKind, AggValue } from "./expr/aggregates.js";

@@ -77,4 +77,30 @@ describe("row types are inferred from schemas", () => {
       StreamingQuery<{ window: WindowValue; key: number; count: number; sum: number | null; avg_value: number | null }>
     >();
   });
+
+  it("rename, drop, dedup and stream-static joins: row types follow", () => {
+    type Row<F> = F extends import("../src/index.js").StreamFrame<infer R extends object> ? R : never;
+    const f = readStream(new MemoryStream(schema));
+    const deduped = f.dropDuplicates(["id"]);
+    expectTypeOf(deduped).toEqualTypeOf(f);
+    const renamed = f.withColumnRenamed("ts", "eventTime").drop("source");
+    expectTypeOf<Row<typeof renamed>>().toEqualTypeOf<{ id: number; value: number; eventTime: number }>();
+    const table = skp.staticFrame([{ id: 1, country: "NL" }], struct({ id: int(), country: string() }));
+    const inner = f.join(table, { on: "id" });
+    expectTypeOf<Row<typeof inner>>().toEqualTypeOf<{ id: number; ts: number; value: number; source: string | null; country: string }>();
+    const outer = f.join(table, { on: "id", type: "leftOuter" });
+    expectTypeOf<Row<typeof outer>>().toEqualTypeOf<{
+      id: number;
+      ts: number;
+      value: number;
+      source: string | null;
+      country: string | null;
+    }>();
+    // @ts-expect-error unknown column
+    f.dropDuplicates(["nope"]);
+    // @ts-expect-error unknown column
+    f.drop("nope");
+    // @ts-expect-error a key the table does not have
+    f.join(table, { on: "value" });
+  });
 });

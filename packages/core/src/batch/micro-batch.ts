@@ -44,6 +44,8 @@ export interface StateOperatorProgress {
   numRowsRemoved: number;
   numRowsDroppedByWatermark: number;
   memoryUsedBytes: number;
+  /** Operator-specific counts, as Spark's `customMetrics` (e.g. dedup's `numDroppedDuplicateRows`). */
+  customMetrics?: Record<string, number>;
 }
 
 export class BatchContext {

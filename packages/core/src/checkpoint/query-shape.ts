@@ -11,11 +11,16 @@ export interface QueryShape {
   groupingKeys: string[] | null;
   window: string | null;
   aggregates: string[] | null;
+  /** Each deduplication's kind and key columns, in plan order (absent in checkpoints before them). */
+  deduplications?: string[] | null;
 }
 
 export function queryShape(plan: AnalyzedPlan, sourceIdentity: string): QueryShape {
   const agg = plan.aggregate;
   const w = agg?.window;
+  const dedups = plan.nodes.flatMap(({ dedup }) =>
+    dedup ? [`${dedup.withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates"}(${dedup.keyColumns.join(", ")})`] : [],
+  );
   return {
     source: sourceIdentity,
     groupingKeys: agg ? [...agg.keyColumns] : null,
@@ -25,6 +30,7 @@ export function queryShape(plan: AnalyzedPlan, sourceIdentity: string): QuerySha
         ? `window(${w.column}, ${w.sizeMs}ms, ${w.slideMs}ms, ${w.startMs}ms)`
         : `sessionWindow(${w.column}, ${w.gapMs}ms)`,
     aggregates: agg ? agg.node.aggs.map((a) => `${a.kind}(${a.column ?? "*"}) as ${a.name}`) : null,
+    deduplications: dedups.length > 0 ? dedups : null,
   };
 }
 
@@ -33,6 +39,7 @@ const LABELS: Record<keyof QueryShape, string> = {
   groupingKeys: "the grouping keys",
   window: "the window",
   aggregates: "the aggregates",
+  deduplications: "the deduplications",
 };
 
 export function checkShape(dir: string, recorded: QueryShape, current: QueryShape): void {

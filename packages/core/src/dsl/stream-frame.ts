@@ -13,7 +13,8 @@ import type { Sink } from "../sinks/sink.js";
 import type { Duration } from "../util/duration.js";
 import { parseDuration } from "../util/duration.js";
 import { DataStreamWriter } from "./data-stream-writer.js";
-import type { AggRow, GroupKeyOf, KeysRow, NullableRow, WithColumn } from "./types.js";
+import { StaticFrame } from "./static-frame.js";
+import type { AggRow, GroupKeyOf, JoinedRow, KeysRow, NullableRow, WithColumn } from "./types.js";
 
 export interface ParseJsonOptions<K extends string, M extends ParseMode> {
   /** What to do with malformed records (always counted in `numRowsMalformed`). Default `"permissive"`: a row of nulls. */
@@ -157,6 +158,54 @@ export class StreamFrame<R extends object> {
       fields,
       name,
     });
+  }
+
+  /**
+   * Drops rows whose `columns` (default: all) equal an earlier row's (Spark's streaming
+   * `dropDuplicates`). With a watermark, rows at or below it are late (dropped, counted); a key leaves
+   * state once the watermark passes it only when the event-time column is one of `columns`.
+   */
+  dropDuplicates<K extends keyof R & string>(columns?: readonly K[]): StreamFrame<R> {
+    return new StreamFrame({ kind: "dropDuplicates", child: this.plan, columns, withinWatermark: false });
+  }
+
+  /**
+   * Spark 3.5's `dropDuplicatesWithinWatermark`: drops rows whose `columns` equal an earlier row's
+   * within the watermark delay — a key is forgotten once the watermark passes its first event time +
+   * the delay. Needs a watermark on the input; late rows are dropped and counted.
+   */
+  dropDuplicatesWithinWatermark<K extends keyof R & string>(columns?: readonly K[]): StreamFrame<R> {
+    return new StreamFrame({ kind: "dropDuplicates", child: this.plan, columns, withinWatermark: true });
+  }
+
+  /** Renames a column, in place (a watermark on it follows it). */
+  withColumnRenamed<F extends keyof R & string, T extends string>(from: F, to: T): StreamFrame<Prettify<Omit<R, F> & { [P in T]: R[F] }>> {
+    return new StreamFrame({ kind: "withColumnRenamed", child: this.plan, from, to });
+  }
+
+  /** Removes columns. */
+  drop<K extends keyof R & string>(...columns: K[]): StreamFrame<Prettify<Omit<R, K>>> {
+    return new StreamFrame({ kind: "drop", child: this.plan, columns });
+  }
+
+  /**
+   * Joins each row with the rows of a static table whose `on` columns are equal (Spark's stream-static
+   * join; no state). Output columns: `on`, then this stream's others, then the table's (nullable for
+   * `leftOuter`); a column of both sides that is not joined on is an error naming it.
+   *
+   * @example events.join(staticFrame(users, userSchema), { on: "id", type: "leftOuter" })
+   */
+  join<S extends object, K extends keyof R & keyof S & string, T extends "inner" | "leftOuter" = "inner">(
+    right: StaticFrame<S>,
+    options: { on: K | readonly K[]; type?: T },
+  ): StreamFrame<JoinedRow<R, S, K, T>> {
+    const on = typeof options.on === "string" ? [options.on] : [...(options.on as readonly K[])];
+    const type = options.type ?? "inner";
+    if (!(right instanceof StaticFrame))
+      throw errors.badOption("join", right, "a staticFrame(rows, schema) (stream-stream joins are not supported yet)");
+    if (type !== "inner" && type !== "leftOuter")
+      throw errors.badOption("join type", type, '"inner" or "leftOuter" with a static table (as Spark)');
+    return new StreamFrame({ kind: "staticJoin", child: this.plan, right: right.table, on, type });
   }
 
   /** Starts describing where and how results are written. */

@@ -30,4 +30,9 @@ export type WithColumn<R, N extends string, V> = Prettify<Omit<R, N> & { [P in N
 /** Every field `| null`: rows `parseJson` produces in permissive mode, where a malformed record is all nulls. */
 export type NullableRow<T> = Prettify<{ [K in keyof T]: T[K] | null }>;
 
+/** Row type of `stream.join(table, { on, type })`: the `on` columns, the stream's others, then the table's. */
+export type JoinedRow<L, R, K extends keyof L & keyof R, T extends string> = Prettify<
+  Pick<L, K> & Omit<L, K> & (T extends "leftOuter" ? NullableRow<Omit<R, K>> : Omit<R, K>)
+>;
+
 export type { Prettify };

@@ -6,12 +6,14 @@ import { Column } from "../expr/column.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { Sink } from "../sinks/sink.js";
 import type { StateStore, StateStoreProvider } from "../state/state-store.js";
+import { deduplicate } from "./deduplicate.js";
 import { exchangeInput } from "./exchange-input.js";
 import { filter } from "./filter.js";
 import { parseJson } from "./parse-json.js";
-import { select } from "./select.js";
+import { rename, select } from "./select.js";
 import { sessionAggregate } from "./session-aggregate.js";
 import type { StatefulOperator } from "./stateful.js";
+import { staticJoin } from "./static-join.js";
 import { userTransform } from "./user-transform.js";
 import { watermark } from "./watermark.js";
 import { windowAggregate } from "./window-aggregate.js";
@@ -45,7 +47,9 @@ export function sideOutputsOf(plan: AnalyzedPlan): SideOutput[] {
 
 /** The plan's stateful nodes: their ids key their state, their names their shards' logs. */
 export function statefulNodes(plan: AnalyzedPlan): { id: number; name: string }[] {
-  return plan.nodes.filter(({ node }) => node.kind === "aggregate").map(({ id }) => ({ id, name: `aggregate-${id}` }));
+  return plan.nodes
+    .filter(({ node }) => node.kind === "aggregate" || node.kind === "dropDuplicates")
+    .map(({ id, node }) => ({ id, name: `${node.kind === "aggregate" ? "aggregate" : "dedup"}-${id}` }));
 }
 
 /** The plan's exchange inputs: their state (where each input partition stands) rides in the shards' commit markers. */
@@ -60,9 +64,7 @@ export async function openStateStores(
   version: number,
 ): Promise<Map<number, StateStore<any>>> {
   const stores = new Map<number, StateStore<any>>();
-  for (const { id, node } of plan.nodes) {
-    if (node.kind === "aggregate") stores.set(id, await provider.open(id, version));
-  }
+  for (const { id } of statefulNodes(plan)) stores.set(id, await provider.open(id, version));
   return stores;
 }
 
@@ -82,7 +84,7 @@ export function compile(
   const stateful: StatefulOperator[] = [];
   let inputFields = plan.nodes[0]?.fields ?? {};
   let transforms = 0;
-  for (const { id, node, fields } of plan.nodes) {
+  for (const { id, node, fields, dedup } of plan.nodes) {
     switch (node.kind) {
       case "source":
         break;
@@ -118,6 +120,21 @@ export function compile(
       }
       case "exchangeInput":
         ops.push(exchangeInput(id, stores.get(id)!));
+        break;
+      case "dropDuplicates": {
+        const op = deduplicate(dedup!, stores.get(id)!);
+        stateful.push(op);
+        ops.push(op.operator);
+        break;
+      }
+      case "withColumnRenamed":
+        ops.push(rename(Object.keys(inputFields), node.from, node.to));
+        break;
+      case "drop":
+        ops.push(select(Object.keys(fields)));
+        break;
+      case "staticJoin":
+        ops.push(staticJoin(node, Object.keys(inputFields), Object.keys(fields)));
         break;
       case "transform": {
         const nth = ++transforms;

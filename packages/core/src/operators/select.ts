@@ -12,3 +12,16 @@ export function select(columns: readonly string[]): OperatorFunction<MicroBatch<
     return withRows(batch, out);
   });
 }
+
+/** Renames column `from` to `to`, keeping the column order (Spark's `withColumnRenamed`). */
+export function rename(inputColumns: readonly string[], from: string, to: string): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
+  const parts = inputColumns.map((c) => `${JSON.stringify(c === from ? to : c)}: r[${JSON.stringify(c)}]`);
+  // One object literal per row, as rowPicker builds (monomorphic rows); names are JSON-escaped.
+  const build = new Function("r", `return {${parts.join(", ")}};`) as (r: Row) => Row;
+  return batchOperator(`withColumnRenamed("${from}", "${to}")`, (batch) => {
+    const rows = batch.rows;
+    const out = new Array<Row>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = build(rows[i]!);
+    return withRows(batch, out);
+  });
+}

@@ -6,25 +6,15 @@ import { Column } from "../expr/column.js";
 import type { SessionWindowSpec, WindowSpec } from "../expr/window.js";
 import type { DataType } from "../schema/types.js";
 import { any, isEventTimeKind, windowType } from "../schema/types.js";
-import type { Sink } from "../sinks/sink.js";
+import type { DedupAnalysis } from "./analyze-ops.js";
+import { analyzeDedup, dropFields, renameFields, staticJoinFields } from "./analyze-ops.js";
 import type { AggregateNode, PlanNode } from "./nodes.js";
 import { lineage } from "./nodes.js";
+import type { WatermarkInfo } from "./watermark-info.js";
+import { ROW_WATERMARK } from "./watermark-info.js";
 
-/** A `withWatermark` in force on a column. `id` identifies its operator in progress and side outputs. */
-export interface WatermarkInfo {
-  readonly id: number;
-  readonly column: string;
-  readonly delayMs: number;
-  readonly lateRows?: Sink<any>;
-  /**
-   * A column holding each row's own watermark (after a repartition: its input partition's): a row is
-   * late against the higher of it and the batch's.
-   */
-  readonly rowColumn?: string;
-}
-
-/** The hidden column an exchange's rows carry their input partition's watermark in. */
-export const ROW_WATERMARK = "\u0000skp-watermark";
+export type { WatermarkInfo } from "./watermark-info.js";
+export { ROW_WATERMARK } from "./watermark-info.js";
 
 /** An aggregation resolved against its input: bound aggregators and how its state is evicted. */
 export interface AggregateAnalysis {
@@ -51,6 +41,8 @@ export interface AnalyzedNode {
   readonly node: PlanNode;
   /** Columns this node outputs. */
   readonly fields: SchemaFields;
+  /** For a deduplication: its keys, watermark and eviction. */
+  readonly dedup?: DedupAnalysis;
 }
 
 export interface AnalyzedPlan {
@@ -71,6 +63,7 @@ export function analyze(root: PlanNode): AnalyzedPlan {
   let aggregate: AggregateAnalysis | undefined;
   let fields: SchemaFields = {};
   for (const [id, node] of lineage(root).entries()) {
+    let dedup: DedupAnalysis | undefined;
     switch (node.kind) {
       case "source":
         fields = { ...node.source.fields };
@@ -141,6 +134,25 @@ export function analyze(root: PlanNode): AnalyzedPlan {
       case "transform":
         if (node.fields) fields = { ...node.fields };
         break;
+      case "dropDuplicates":
+        if (aggregate) throw errors.afterAggregation(node.withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates");
+        dedup = analyzeDedup(node, fields, active);
+        break;
+      case "withColumnRenamed": {
+        fields = renameFields(node, fields);
+        const info = active.get(node.from);
+        active.delete(node.from);
+        if (info) active.set(node.to, { ...info, column: node.to });
+        break;
+      }
+      case "drop":
+        fields = dropFields(node, fields);
+        for (const c of node.columns) active.delete(c);
+        break;
+      case "staticJoin":
+        if (aggregate) throw errors.afterAggregation("join");
+        fields = staticJoinFields(node, fields);
+        break;
       case "exchangeInput": {
         fields = { ...node.fields };
         active = new Map();
@@ -152,7 +164,7 @@ export function analyze(root: PlanNode): AnalyzedPlan {
         break;
       }
     }
-    nodes.push({ id, node, fields });
+    nodes.push(dedup ? { id, node, fields, dedup } : { id, node, fields });
   }
   return { nodes, fields, watermarks, aggregate };
 }

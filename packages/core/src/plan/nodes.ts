@@ -20,7 +20,11 @@ export type PlanNode =
   | WatermarkNode
   | AggregateNode
   | TransformNode
-  | ExchangeInputNode;
+  | ExchangeInputNode
+  | DeduplicateNode
+  | RenameNode
+  | DropNode
+  | StaticJoinNode;
 
 export interface SourceNode {
   readonly kind: "source";
@@ -90,6 +94,46 @@ export interface TransformNode {
   readonly fields?: Fields;
   /** Names the transform in errors (default `#<n>`, its position among the query's transforms). */
   readonly name?: string;
+}
+
+/** Spark's `dropDuplicates` / `dropDuplicatesWithinWatermark`: the first row of each key passes. */
+export interface DeduplicateNode {
+  readonly kind: "dropDuplicates";
+  readonly child: PlanNode;
+  /** Key columns (none given: every column). */
+  readonly columns: readonly string[] | undefined;
+  /** Spark 3.5's `dropDuplicatesWithinWatermark`: a key is forgotten once the watermark passes its first event time + delay. */
+  readonly withinWatermark: boolean;
+}
+
+export interface RenameNode {
+  readonly kind: "withColumnRenamed";
+  readonly child: PlanNode;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface DropNode {
+  readonly kind: "drop";
+  readonly child: PlanNode;
+  readonly columns: readonly string[];
+}
+
+/** A bounded table on the other side of a stream-static join: rows, or a loader called once per batch. */
+export interface StaticTable {
+  readonly rows:
+    | readonly Record<string, unknown>[]
+    | (() => readonly Record<string, unknown>[] | Promise<readonly Record<string, unknown>[]>);
+  readonly fields: Fields;
+}
+
+/** A stream joined with a static table on equal columns (Spark's stream-static join: no state). */
+export interface StaticJoinNode {
+  readonly kind: "staticJoin";
+  readonly child: PlanNode;
+  readonly right: StaticTable;
+  readonly on: readonly string[];
+  readonly type: "inner" | "leftOuter";
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { OutputMode } from "../batch/output-mode.js";
 import { errors } from "../errors.js";
-import { compile, openStateStores, sideOutputsOf } from "../operators/compile.js";
+import { compile, openStateStores, sideOutputsOf, statefulNodes } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { PlanNode, SourceNode } from "../plan/nodes.js";
 import { lineage } from "../plan/nodes.js";
@@ -76,8 +76,15 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
   const settings = resolveSettings(spec);
   const sourceNode = lineage(spec.plan)[0] as SourceNode;
   // State whose source shards it (a Kafka consumer group) lives in the shards' logs, not the checkpoint.
-  const sharding = analyzed.aggregate ? sourceNode.source.sharding?.() : undefined;
+  const stateful = statefulNodes(analyzed);
+  const sharding = stateful.length > 0 ? sourceNode.source.sharding?.() : undefined;
   const exchange = sharding ? sourceNode.source.exchange?.() : undefined;
+  if (exchange && stateful.some((n) => n.name.startsWith("dedup-")))
+    throw errors.badOption(
+      "dropDuplicates with a consumer group",
+      "an input not declared co-partitioned",
+      "the source declared coPartitioned (every row of a key through one partition): a deduplication is not repartitioned yet",
+    );
   if (sharding && exchange)
     return startRepartitioned<R>({ ...spec, sink, checkpointLocation: spec.options.checkpointLocation }, settings, sharding, exchange);
   const { runId, policy } = settings;

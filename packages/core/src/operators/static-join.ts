@@ -1,0 +1,67 @@
+import type { OperatorFunction } from "rxjs";
+import { concatMap } from "rxjs";
+import type { MicroBatch, Row } from "../batch/micro-batch.js";
+import { errors } from "../errors.js";
+import type { StaticJoinNode } from "../plan/nodes.js";
+import { keyEncoder } from "./aggregate-support.js";
+import { batchOperator, rowBuilder, withRows } from "./batch-operator.js";
+
+type Index = Map<string, Row[]>;
+
+/**
+ * A stream joined with a static table (Spark's stream-static join): no state — each batch's rows are
+ * looked up in a hash index of the table by the `on` columns. Inner: a row per match; leftOuter: a
+ * row with nulls for the table's columns when nothing matches. A null in an `on` column matches
+ * nothing (SQL equality). With a loader instead of rows, the table is loaded (and indexed) again for
+ * every batch — how a lookup table is refreshed; its rows must have the declared columns.
+ */
+export function staticJoin(
+  node: StaticJoinNode,
+  leftColumns: readonly string[],
+  outColumns: readonly string[],
+): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
+  const { on, type, right } = node;
+  const keyOf = keyEncoder(on);
+  const rightColumns = Object.keys(right.fields).filter((c) => !on.includes(c));
+  const leftOthers = leftColumns.filter((c) => !on.includes(c));
+  const build = rowBuilder(outColumns);
+  const nulls = rightColumns.map(() => null);
+  const hasNullKey = (row: Row) => on.some((c) => row[c] === null || row[c] === undefined);
+  const index = (rows: readonly Row[]): Index => {
+    const out: Index = new Map();
+    for (const r of rows) {
+      if (hasNullKey(r)) continue;
+      const k = keyOf(r);
+      const list = out.get(k);
+      if (list) list.push(r);
+      else out.set(k, [r]);
+    }
+    return out;
+  };
+  const name = `join(${type}, static, on ${on.join(", ")})`;
+  const joinBatch = (batch: MicroBatch<Row>, table: Index): MicroBatch<Row> => {
+    const out: Row[] = [];
+    for (const l of batch.rows) {
+      const matches = hasNullKey(l) ? undefined : table.get(keyOf(l));
+      const keys = on.map((c) => l[c]);
+      const lefts = leftOthers.map((c) => l[c]);
+      if (matches) for (const r of matches) out.push(build(...keys, ...lefts, ...rightColumns.map((c) => r[c] ?? null)));
+      else if (type === "leftOuter") out.push(build(...keys, ...lefts, ...nulls));
+    }
+    return withRows(batch, out);
+  };
+  if (typeof right.rows !== "function") {
+    const table = index(right.rows);
+    return batchOperator(name, (batch) => joinBatch(batch, table));
+  }
+  const load = right.rows;
+  return concatMap(async (batch: MicroBatch<Row>) => {
+    let rows: readonly Row[];
+    try {
+      rows = await load();
+    } catch (e) {
+      throw errors.operatorFailed(`${name}: loading the static table`, batch.batchId, e);
+    }
+    return joinBatch(batch, index(rows));
+  });
+}
