@@ -103,4 +103,29 @@ describe("row types are inferred from schemas", () => {
     // @ts-expect-error a key the table does not have
     f.join(table, { on: "value" });
   });
+
+  it("stream-stream joins and union: row types follow the join type", () => {
+    type Row<F> = F extends import("../src/index.js").StreamFrame<infer R extends object> ? R : never;
+    const imps = readStream(new MemoryStream(struct({ adId: int(), impressionTime: timestamp(), page: string() })));
+    const clicks = readStream(new MemoryStream(struct({ adId: int(), clickTime: timestamp() })));
+    const timeRange = { left: "impressionTime", right: "clickTime", lower: "0 seconds", upper: "1 hour" } as const;
+    const inner = imps.join(clicks, { on: "adId", timeRange });
+    expectTypeOf<Row<typeof inner>>().toEqualTypeOf<{ adId: number; impressionTime: number; page: string; clickTime: number }>();
+    const left = imps.join(clicks, { on: "adId", type: "leftOuter", timeRange });
+    expectTypeOf<Row<typeof left>>().toEqualTypeOf<{ adId: number; impressionTime: number; page: string; clickTime: number | null }>();
+    const right = imps.join(clicks, { on: "adId", type: "rightOuter", timeRange });
+    expectTypeOf<Row<typeof right>>().toEqualTypeOf<{
+      adId: number;
+      impressionTime: number | null;
+      page: string | null;
+      clickTime: number;
+    }>();
+    const semi = imps.join(clicks, { on: "adId", type: "leftSemi", timeRange });
+    expectTypeOf<Row<typeof semi>>().toEqualTypeOf<{ adId: number; impressionTime: number; page: string }>();
+    expectTypeOf(imps.union(imps)).toEqualTypeOf(imps);
+    // @ts-expect-error a time-range column the right side does not have
+    imps.join(clicks, { on: "adId", timeRange: { ...timeRange, right: "page" } });
+    // @ts-expect-error union with other columns
+    imps.union(clicks);
+  });
 });

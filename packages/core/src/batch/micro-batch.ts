@@ -1,3 +1,14 @@
+/**
+ * On a batch's row array from a source of several inputs: each input's rows apart (the array itself
+ * holds them all, for counting).
+ */
+export const INPUTS: unique symbol = Symbol("skp.inputs");
+
+/** Each input's rows of a batch from several sources (undefined: one source). */
+export function inputsOf<R>(rows: readonly R[]): R[][] | undefined {
+  return (rows as { [INPUTS]?: R[][] })[INPUTS];
+}
+
 /** A row as it flows through the engine: a plain object. */
 export type Row = Record<string, unknown>;
 
@@ -12,6 +23,8 @@ export interface MicroBatch<R = Row> {
   readonly watermarkMs: number;
   /** Per-batch metrics and side outputs, filled by operators and read by the runtime. */
   readonly ctx: BatchContext;
+  /** With several sources (a union or join): each source's rows, in the plan's source order. */
+  readonly inputs?: readonly R[][];
 }
 
 export interface EventTimeStats {

@@ -13,12 +13,22 @@ export interface QueryShape {
   aggregates: string[] | null;
   /** Each deduplication's kind and key columns, in plan order (absent in checkpoints before them). */
   deduplications?: string[] | null;
+  /** Each stream-stream join: type, keys, time range (absent in checkpoints before them). */
+  joins?: string[] | null;
 }
 
 export function queryShape(plan: AnalyzedPlan, sourceIdentity: string): QueryShape {
   const agg = plan.aggregate;
   const w = agg?.window;
-  const dedups = plan.nodes.flatMap(({ dedup }) =>
+  const nodes = everyNode(plan);
+  const joins = nodes.flatMap(({ join: j }) =>
+    j
+      ? [
+          `${j.type}(${j.on.join(", ")})${j.timeRange ? ` ${j.timeRange.right} in ${j.timeRange.left} + [${j.timeRange.lowerMs}, ${j.timeRange.upperMs}] ms` : ""}`,
+        ]
+      : [],
+  );
+  const dedups = nodes.flatMap(({ dedup }) =>
     dedup ? [`${dedup.withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates"}(${dedup.keyColumns.join(", ")})`] : [],
   );
   return {
@@ -31,6 +41,7 @@ export function queryShape(plan: AnalyzedPlan, sourceIdentity: string): QuerySha
         : `sessionWindow(${w.column}, ${w.gapMs}ms)`,
     aggregates: agg ? agg.node.aggs.map((a) => `${a.kind}(${a.column ?? "*"}) as ${a.name}`) : null,
     deduplications: dedups.length > 0 ? dedups : null,
+    joins: joins.length > 0 ? joins : null,
   };
 }
 
@@ -40,7 +51,12 @@ const LABELS: Record<keyof QueryShape, string> = {
   window: "the window",
   aggregates: "the aggregates",
   deduplications: "the deduplications",
+  joins: "the stream-stream joins",
 };
+
+function everyNode(plan: AnalyzedPlan): AnalyzedPlan["nodes"][number][] {
+  return plan.nodes.flatMap((n) => (n.other ? [n, ...everyNode(n.other)] : [n]));
+}
 
 export function checkShape(dir: string, recorded: QueryShape, current: QueryShape): void {
   for (const key of Object.keys(LABELS) as (keyof QueryShape)[]) {

@@ -6,15 +6,17 @@ import { count } from "../expr/aggregates.js";
 import type { Column } from "../expr/column.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import { analyze } from "../plan/analyze.js";
-import type { GroupKey, ParseMode, PlanNode } from "../plan/nodes.js";
+import type { GroupKey, ParseMode, PlanNode, StreamJoinType } from "../plan/nodes.js";
 import type { Fields, Infer, Prettify } from "../schema/types.js";
 import { DataType } from "../schema/types.js";
 import type { Sink } from "../sinks/sink.js";
 import type { Duration } from "../util/duration.js";
 import { parseDuration } from "../util/duration.js";
 import { DataStreamWriter } from "./data-stream-writer.js";
+import type { JoinTimeRange } from "./join-node.js";
+import { streamJoinNode } from "./join-node.js";
 import { StaticFrame } from "./static-frame.js";
-import type { AggRow, GroupKeyOf, JoinedRow, KeysRow, NullableRow, WithColumn } from "./types.js";
+import type { AggRow, GroupKeyOf, JoinedRow, KeysRow, NullableRow, StreamJoinedRow, WithColumn } from "./types.js";
 
 export interface ParseJsonOptions<K extends string, M extends ParseMode> {
   /** What to do with malformed records (always counted in `numRowsMalformed`). Default `"permissive"`: a row of nulls. */
@@ -189,23 +191,40 @@ export class StreamFrame<R extends object> {
   }
 
   /**
-   * Joins each row with the rows of a static table whose `on` columns are equal (Spark's stream-static
-   * join; no state). Output columns: `on`, then this stream's others, then the table's (nullable for
-   * `leftOuter`); a column of both sides that is not joined on is an error naming it.
+   * Joins with a static table (Spark's stream-static join; no state; inner or leftOuter) or with another
+   * stream (Spark's stream-stream join: inner, leftOuter, rightOuter, fullOuter, leftSemi; both sides
+   * in state, evicted by the watermark and `timeRange` — outer and semi joins need both). Output
+   * columns: `on`, then this side's others, then the other's (nullable on an outer join's other side);
+   * a column of both sides that is not joined on is an error naming it.
    *
    * @example events.join(staticFrame(users, userSchema), { on: "id", type: "leftOuter" })
+   * @example impressions.join(clicks, { on: "adId", type: "leftOuter",
+   *   timeRange: { left: "impressionTime", right: "clickTime", lower: "0 seconds", upper: "1 hour" } })
    */
   join<S extends object, K extends keyof R & keyof S & string, T extends "inner" | "leftOuter" = "inner">(
     right: StaticFrame<S>,
     options: { on: K | readonly K[]; type?: T },
-  ): StreamFrame<JoinedRow<R, S, K, T>> {
-    const on = typeof options.on === "string" ? [options.on] : [...(options.on as readonly K[])];
+  ): StreamFrame<JoinedRow<R, S, K, T>>;
+  join<S extends object, K extends keyof R & keyof S & string, T extends StreamJoinType = "inner">(
+    right: StreamFrame<S>,
+    options: { on: K | readonly K[]; type?: T; timeRange?: JoinTimeRange<R, S> },
+  ): StreamFrame<StreamJoinedRow<R, S, K, T>>;
+  join(
+    right: StaticFrame<any> | StreamFrame<any>,
+    options: { on: string | readonly string[]; type?: string; timeRange?: JoinTimeRange<any, any> },
+  ): StreamFrame<any> {
+    const on = typeof options.on === "string" ? [options.on] : [...options.on];
     const type = options.type ?? "inner";
-    if (!(right instanceof StaticFrame))
-      throw errors.badOption("join", right, "a staticFrame(rows, schema) (stream-stream joins are not supported yet)");
+    if (right instanceof StreamFrame) return new StreamFrame(streamJoinNode(this.plan, right.plan, on, type, options.timeRange));
+    if (!(right instanceof StaticFrame)) throw errors.badOption("join", right, "a stream (StreamFrame) or a staticFrame(rows, schema)");
     if (type !== "inner" && type !== "leftOuter")
       throw errors.badOption("join type", type, '"inner" or "leftOuter" with a static table (as Spark)');
     return new StreamFrame({ kind: "staticJoin", child: this.plan, right: right.table, on, type });
+  }
+
+  /** The rows of both streams (Spark's `union`: by position; the same columns, in the same order, with the same types). */
+  union(other: StreamFrame<R>): StreamFrame<R> {
+    return new StreamFrame({ kind: "union", child: this.plan, other: other.plan });
   }
 
   /** Starts describing where and how results are written. */

@@ -35,4 +35,13 @@ export type JoinedRow<L, R, K extends keyof L & keyof R, T extends string> = Pre
   Pick<L, K> & Omit<L, K> & (T extends "leftOuter" ? NullableRow<Omit<R, K>> : Omit<R, K>)
 >;
 
+/** Row type of a stream-stream join: `on`, the left's others, the right's (leftSemi: the left's only); the outer side nullable. */
+export type StreamJoinedRow<L, R, K extends keyof L & keyof R, T extends string> = T extends "leftSemi"
+  ? Prettify<Pick<L, K> & Omit<L, K>>
+  : Prettify<
+      Pick<L, K> &
+        (T extends "rightOuter" | "fullOuter" ? NullableRow<Omit<L, K>> : Omit<L, K>) &
+        (T extends "leftOuter" | "fullOuter" ? NullableRow<Omit<R, K>> : Omit<R, K>)
+    >;
+
 export type { Prettify };

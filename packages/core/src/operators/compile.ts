@@ -3,17 +3,20 @@ import { identity, pipe } from "rxjs";
 import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import type { OutputMode } from "../batch/output-mode.js";
 import { Column } from "../expr/column.js";
-import type { AnalyzedPlan } from "../plan/analyze.js";
+import type { AnalyzedNode, AnalyzedPlan } from "../plan/analyze.js";
+import type { PlanNode } from "../plan/nodes.js";
 import type { Sink } from "../sinks/sink.js";
 import type { StateStore, StateStoreProvider } from "../state/state-store.js";
+import { binary, pickInput } from "./binary.js";
 import { deduplicate } from "./deduplicate.js";
 import { exchangeInput } from "./exchange-input.js";
 import { filter } from "./filter.js";
 import { parseJson } from "./parse-json.js";
 import { rename, select } from "./select.js";
 import { sessionAggregate } from "./session-aggregate.js";
-import type { StatefulOperator } from "./stateful.js";
+import type { StateHolder } from "./stateful.js";
 import { staticJoin } from "./static-join.js";
+import { streamJoin } from "./stream-join.js";
 import { userTransform } from "./user-transform.js";
 import { watermark } from "./watermark.js";
 import { windowAggregate } from "./window-aggregate.js";
@@ -30,14 +33,19 @@ export interface SideOutput {
 export interface PhysicalPlan {
   /** The whole query as one RxJS operator over micro-batches. */
   readonly operator: OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>;
-  readonly stateful: readonly StatefulOperator[];
+  readonly stateful: readonly StateHolder[];
   readonly sideOutputs: readonly SideOutput[];
+}
+
+/** Every node of the plan: the main chain's, and those of the other inputs of its unions and joins. */
+export function allNodes(plan: AnalyzedPlan): AnalyzedNode[] {
+  return plan.nodes.flatMap((n) => (n.other ? [n, ...allNodes(n.other)] : [n]));
 }
 
 /** The side outputs the plan asks for: dead letters of `parseJson`, late rows of `withWatermark`. */
 export function sideOutputsOf(plan: AnalyzedPlan): SideOutput[] {
   const out: SideOutput[] = [];
-  for (const { id, node } of plan.nodes) {
+  for (const { id, node } of allNodes(plan)) {
     if (node.kind === "parseJson" && node.deadLetters) out.push({ kind: "deadLetters", id, sink: node.deadLetters });
     if ((node.kind === "watermark" || node.kind === "exchangeInput") && node.lateRows)
       out.push({ kind: "lateRows", id, sink: node.lateRows });
@@ -47,9 +55,8 @@ export function sideOutputsOf(plan: AnalyzedPlan): SideOutput[] {
 
 /** The plan's stateful nodes: their ids key their state, their names their shards' logs. */
 export function statefulNodes(plan: AnalyzedPlan): { id: number; name: string }[] {
-  return plan.nodes
-    .filter(({ node }) => node.kind === "aggregate" || node.kind === "dropDuplicates")
-    .map(({ id, node }) => ({ id, name: `${node.kind === "aggregate" ? "aggregate" : "dedup"}-${id}` }));
+  const names: Partial<Record<PlanNode["kind"], string>> = { aggregate: "aggregate", dropDuplicates: "dedup", streamJoin: "join" };
+  return allNodes(plan).flatMap(({ id, node }) => (names[node.kind] ? [{ id, name: `${names[node.kind]}-${id}` }] : []));
 }
 
 /** The plan's exchange inputs: their state (where each input partition stands) rides in the shards' commit markers. */
@@ -80,14 +87,46 @@ export function compile(
   stores: ReadonlyMap<number, StateStore<any>>,
   options: CompileOptions,
 ): PhysicalPlan {
-  const ops: OperatorFunction<MicroBatch<any>, MicroBatch<any>>[] = [];
-  const stateful: StatefulOperator[] = [];
-  let inputFields = plan.nodes[0]?.fields ?? {};
-  let transforms = 0;
-  for (const { id, node, fields, dedup } of plan.nodes) {
+  const stateful: StateHolder[] = [];
+  const inputs = plan.sources.length > 1 ? new Map(plan.sources.map(({ id }, i) => [id, i])) : undefined;
+  const context: ChainContext = { plan, outputMode, stores, options, stateful, inputs, transforms: 0 };
+  return { operator: compileChain(plan, context), stateful, sideOutputs: sideOutputsOf(plan) };
+}
+
+interface ChainContext {
+  readonly plan: AnalyzedPlan;
+  readonly outputMode: OutputMode;
+  readonly stores: ReadonlyMap<number, StateStore<any>>;
+  readonly options: CompileOptions;
+  readonly stateful: StateHolder[];
+  /** With several sources: the position of each source node's rows in a batch's `inputs`. */
+  readonly inputs: ReadonlyMap<number, number> | undefined;
+  transforms: number;
+}
+
+type BatchOp = OperatorFunction<MicroBatch<any>, MicroBatch<any>>;
+
+const pipeAll = (ops: readonly BatchOp[]): BatchOp => (ops.length === 0 ? identity : (pipe as (...fns: unknown[]) => BatchOp)(...ops));
+
+/** One chain: its operators in order; a union or join combines what came before with the other input's chain. */
+function compileChain(chain: AnalyzedPlan, c: ChainContext): BatchOp {
+  const { outputMode, stores, options, stateful } = c;
+  let ops: BatchOp[] = [];
+  let inputFields = chain.nodes[0]?.fields ?? {};
+  for (const { id, node, fields, dedup, join, other } of chain.nodes) {
     switch (node.kind) {
       case "source":
+        if (c.inputs) ops.push(pickInput(c.inputs.get(id) ?? 0));
         break;
+      case "union":
+        ops = [binary(pipeAll(ops), compileChain(other!, c), "union", (l, r) => l.rows.concat(r.rows))];
+        break;
+      case "streamJoin": {
+        const op = streamJoin(join!, stores.get(id)!);
+        stateful.push(op);
+        ops = [binary(pipeAll(ops), compileChain(other!, c), op.name, op.combine)];
+        break;
+      }
       case "parseJson":
         ops.push(parseJson({ id, column: node.column, fields: node.schema.fields, mode: node.mode, keep: node.keep }));
         break;
@@ -108,7 +147,7 @@ export function compile(
         ops.push(watermark(id, node.column));
         break;
       case "aggregate": {
-        const analysis = plan.aggregate!;
+        const analysis = c.plan.aggregate!;
         const store = stores.get(id)!;
         const op =
           analysis.window?.kind === "session"
@@ -137,14 +176,12 @@ export function compile(
         ops.push(staticJoin(node, Object.keys(inputFields), Object.keys(fields)));
         break;
       case "transform": {
-        const nth = ++transforms;
+        const nth = ++c.transforms;
         ops.push(userTransform(node.name ?? `#${nth}`, node.operator, options.transformTimeoutMs));
         break;
       }
     }
     inputFields = fields;
   }
-  const operator =
-    ops.length === 0 ? identity : (pipe as (...fns: unknown[]) => OperatorFunction<MicroBatch<Row>, MicroBatch<Row>>)(...ops);
-  return { operator, stateful, sideOutputs: sideOutputsOf(plan) };
+  return pipeAll(ops);
 }

@@ -6,9 +6,11 @@ import { Column } from "../expr/column.js";
 import type { SessionWindowSpec, WindowSpec } from "../expr/window.js";
 import type { DataType } from "../schema/types.js";
 import { any, isEventTimeKind, windowType } from "../schema/types.js";
+import type { JoinAnalysis } from "./analyze-join.js";
+import { analyzeStreamJoin } from "./analyze-join.js";
 import type { DedupAnalysis } from "./analyze-ops.js";
 import { analyzeDedup, dropFields, renameFields, staticJoinFields } from "./analyze-ops.js";
-import type { AggregateNode, PlanNode } from "./nodes.js";
+import type { AggregateNode, PlanNode, SourceNode } from "./nodes.js";
 import { lineage } from "./nodes.js";
 import type { WatermarkInfo } from "./watermark-info.js";
 import { ROW_WATERMARK } from "./watermark-info.js";
@@ -43,6 +45,10 @@ export interface AnalyzedNode {
   readonly fields: SchemaFields;
   /** For a deduplication: its keys, watermark and eviction. */
   readonly dedup?: DedupAnalysis;
+  /** For a stream-stream join: both sides, resolved. */
+  readonly join?: JoinAnalysis;
+  /** For a union or a stream-stream join: the other input's chain. */
+  readonly other?: AnalyzedPlan;
 }
 
 export interface AnalyzedPlan {
@@ -50,6 +56,10 @@ export interface AnalyzedPlan {
   readonly fields: SchemaFields;
   readonly watermarks: readonly WatermarkInfo[];
   readonly aggregate?: AggregateAnalysis;
+  /** Every source of the query, by id: the main chain's first, then the other inputs' in id order. */
+  readonly sources: readonly { readonly id: number; readonly node: SourceNode }[];
+  /** The watermarks in force on the output's columns. */
+  readonly active: ReadonlyMap<string, WatermarkInfo>;
 }
 
 /**
@@ -57,17 +67,46 @@ export interface AnalyzedPlan {
  * errors when the query starts, not as nulls in the middle of the night.
  */
 export function analyze(root: PlanNode): AnalyzedPlan {
+  const chain = lineage(root);
+  return analyzeChain(chain, 0, { next: chain.length });
+}
+
+/**
+ * One chain of nodes, ids from `base`. The other input of a union or join is a chain of its own,
+ * numbered after every chain before it (`counter`): the main chain keeps ids 0..n-1 whatever it joins.
+ */
+function analyzeChain(chain: readonly PlanNode[], base: number, counter: { next: number }): AnalyzedPlan {
   const nodes: AnalyzedNode[] = [];
   const watermarks: WatermarkInfo[] = [];
+  const sources: { id: number; node: SourceNode }[] = [];
   let active = new Map<string, WatermarkInfo>();
   let aggregate: AggregateAnalysis | undefined;
   let fields: SchemaFields = {};
-  for (const [id, node] of lineage(root).entries()) {
+  for (const [index, node] of chain.entries()) {
+    const id = base + index;
     let dedup: DedupAnalysis | undefined;
+    let join: JoinAnalysis | undefined;
+    let other: AnalyzedPlan | undefined;
     switch (node.kind) {
       case "source":
         fields = { ...node.source.fields };
+        sources.push({ id, node });
         break;
+      case "union":
+      case "streamJoin": {
+        if (aggregate) throw errors.afterAggregation(node.kind === "union" ? "union" : "join");
+        other = analyzeBranch(node.kind === "union" ? node.other : node.right, counter);
+        if (other.aggregate) throw errors.afterAggregation(node.kind === "union" ? "union (the other stream)" : "join (the right stream)");
+        watermarks.push(...other.watermarks);
+        sources.push(...other.sources);
+        if (node.kind === "union") checkUnion(fields, other.fields);
+        else {
+          join = analyzeStreamJoin(node, { fields, active }, { fields: other.fields, active: other.active });
+          fields = join.fields;
+          active = new Map([...other.active, ...active].filter(([c]) => c in join!.fields));
+        }
+        break;
+      }
       case "parseJson": {
         const input = requireColumn(fields, node.column, "parseJson");
         if (!["string", "binary", "any"].includes(input.kind)) {
@@ -164,9 +203,32 @@ export function analyze(root: PlanNode): AnalyzedPlan {
         break;
       }
     }
-    nodes.push(dedup ? { id, node, fields, dedup } : { id, node, fields });
+    nodes.push({ id, node, fields, ...(dedup ? { dedup } : {}), ...(join ? { join } : {}), ...(other ? { other } : {}) });
   }
-  return { nodes, fields, watermarks, aggregate };
+  return { nodes, fields, watermarks, aggregate, sources, active };
+}
+
+function analyzeBranch(root: PlanNode, counter: { next: number }): AnalyzedPlan {
+  const chain = lineage(root);
+  const base = counter.next;
+  counter.next += chain.length;
+  return analyzeChain(chain, base, counter);
+}
+
+/** Spark's union: by position, the same columns and types on both sides. */
+function checkUnion(left: SchemaFields, right: SchemaFields): void {
+  const l = Object.entries(left);
+  const r = Object.entries(right);
+  for (let i = 0; i < Math.max(l.length, r.length); i++) {
+    const [ln, lt] = l[i] ?? [];
+    const [rn, rt] = r[i] ?? [];
+    if (ln !== rn || lt?.toString() !== rt?.toString())
+      throw errors.badOption(
+        "union",
+        `column ${i + 1}: ${ln ?? "(none)"} ${lt ?? ""} vs ${rn ?? "(none)"} ${rt ?? ""}`.trim(),
+        "the same columns, in the same order, with the same types",
+      );
+  }
 }
 
 function analyzeAggregate(node: AggregateNode, fields: SchemaFields, active: Map<string, WatermarkInfo>): AggregateAnalysis {

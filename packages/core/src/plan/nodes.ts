@@ -24,7 +24,9 @@ export type PlanNode =
   | DeduplicateNode
   | RenameNode
   | DropNode
-  | StaticJoinNode;
+  | StaticJoinNode
+  | UnionNode
+  | StreamJoinNode;
 
 export interface SourceNode {
   readonly kind: "source";
@@ -134,6 +136,33 @@ export interface StaticJoinNode {
   readonly right: StaticTable;
   readonly on: readonly string[];
   readonly type: "inner" | "leftOuter";
+}
+
+/** Spark's `union` of two streams: both inputs' rows, by position (same columns and types). */
+export interface UnionNode {
+  readonly kind: "union";
+  readonly child: PlanNode;
+  readonly other: PlanNode;
+}
+
+export type StreamJoinType = "inner" | "leftOuter" | "rightOuter" | "fullOuter" | "leftSemi";
+
+/** `right[right]` between `left[left] + lowerMs` and `left[left] + upperMs`, inclusive. */
+export interface TimeRange {
+  readonly left: string;
+  readonly right: string;
+  readonly lowerMs: number;
+  readonly upperMs: number;
+}
+
+/** Spark's stream-stream join: a symmetric hash join with both sides' rows in state. */
+export interface StreamJoinNode {
+  readonly kind: "streamJoin";
+  readonly child: PlanNode;
+  readonly right: PlanNode;
+  readonly on: readonly string[];
+  readonly type: StreamJoinType;
+  readonly timeRange?: TimeRange;
 }
 
 /**

@@ -7,6 +7,11 @@ const MODES: readonly OutputMode[] = ["append", "update", "complete"];
 /** Spark's output-mode rules (UnsupportedOperationChecker), checked when the query starts. */
 export function validateOutputMode(plan: AnalyzedPlan, mode: OutputMode): void {
   if (!MODES.includes(mode)) throw errors.badOutputMode(mode);
+  if (mode === "update" && hasStreamJoin(plan))
+    throw errors.outputMode(
+      mode,
+      "Join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode (as Spark).",
+    );
   const agg = plan.aggregate;
   if (!agg) {
     if (mode === "complete") {
@@ -30,4 +35,8 @@ export function validateOutputMode(plan: AnalyzedPlan, mode: OutputMode): void {
       "session windows support append and complete (as in Spark), because a merged session replaces earlier ones.",
     );
   }
+}
+
+function hasStreamJoin(plan: AnalyzedPlan): boolean {
+  return plan.nodes.some((n) => n.node.kind === "streamJoin" || (n.other !== undefined && hasStreamJoin(n.other)));
 }

@@ -7,6 +7,7 @@ import { errors, SkpError } from "../errors.js";
 import type { SideOutput } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { BatchInfo, Sink } from "../sinks/sink.js";
+import { CompositeSource } from "../sources/composite-source.js";
 import type { Offset, ReadLimit, Source } from "../sources/source.js";
 import { sameOffset } from "../sources/source.js";
 import type { StateStore } from "../state/state-store.js";
@@ -205,13 +206,18 @@ export class MicroBatchExecution extends StreamExecution {
         numInputRows: rows.length,
         numOutputRows: out.length,
         watermarkMs: this.runner.watermarkEnabled ? watermarkMs : undefined,
-        source: {
-          description: source.description,
-          startOffset: start,
-          endOffset: end,
-          latestOffset: source.reportLatestOffset?.() ?? end,
-          metrics: source.metrics?.() ?? {},
-        },
+        sources:
+          source instanceof CompositeSource
+            ? source.progress(start as Offset[], end as Offset[])
+            : [
+                {
+                  description: source.description,
+                  startOffset: start,
+                  endOffset: end,
+                  latestOffset: source.reportLatestOffset?.() ?? end,
+                  metrics: source.metrics?.() ?? {},
+                },
+              ],
         sinkDescription: sink.description,
       }),
     );

@@ -1,4 +1,5 @@
 import type { BatchContext, Row } from "../batch/micro-batch.js";
+import { inputsOf } from "../batch/micro-batch.js";
 import type { PhysicalPlan } from "../operators/compile.js";
 import type { Offset } from "../sources/source.js";
 import type { StateStore } from "../state/state-store.js";
@@ -60,7 +61,7 @@ export class SinglePipeline implements OperatorRunner {
   }
 
   async run(batchId: number, rows: Row[], _end: Offset, ctx: BatchContext): Promise<Row[]> {
-    const out = await this.pipeline.run({ batchId, rows, watermarkMs: this.watermark.watermarkMs, ctx });
+    const out = await this.pipeline.run({ batchId, rows, watermarkMs: this.watermark.watermarkMs, ctx, inputs: inputsOf(rows) });
     for (const store of this.stores) await store.persist?.();
     return out.rows;
   }

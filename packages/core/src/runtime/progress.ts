@@ -49,7 +49,15 @@ export interface ProgressInput {
   numInputRows: number;
   numOutputRows: number;
   watermarkMs: number | undefined;
-  source: { description: string; startOffset: Offset; endOffset: Offset; latestOffset: Offset; metrics: Record<string, number | string> };
+  /** Each source's part (one, unless the query has several inputs; `numInputRows` then each one's). */
+  sources: readonly {
+    description: string;
+    startOffset: Offset;
+    endOffset: Offset;
+    latestOffset: Offset;
+    metrics: Record<string, number | string>;
+    numInputRows?: number;
+  }[];
   sinkDescription: string;
 }
 
@@ -72,14 +80,15 @@ export function buildProgress(p: ProgressInput): StreamingQueryProgress {
     durationMs: p.durationMs,
     eventTime: eventTime(p.ctx, p.watermarkMs),
     stateOperators: p.ctx.stateOperators.map((s) => ({ ...s })),
-    sources: [
-      {
-        ...p.source,
-        numInputRows: p.numInputRows,
-        inputRowsPerSecond: inputRate,
-        processedRowsPerSecond: processedRate,
-      },
-    ],
+    sources: p.sources.map((s) => {
+      const rows = s.numInputRows ?? p.numInputRows;
+      return {
+        ...s,
+        numInputRows: rows,
+        inputRowsPerSecond: sinceLast > 0 ? rows / seconds(sinceLast) : 0,
+        processedRowsPerSecond: rows / seconds(p.durationMs.triggerExecution ?? 0),
+      };
+    }),
     sink: { description: p.sinkDescription, numOutputRows: p.numOutputRows },
   };
 }

@@ -6,6 +6,8 @@ import type { PlanNode, SourceNode } from "../plan/nodes.js";
 import { lineage } from "../plan/nodes.js";
 import { validateOutputMode } from "../plan/validate.js";
 import type { Sink } from "../sinks/sink.js";
+import { CompositeSource } from "../sources/composite-source.js";
+import type { Source } from "../sources/source.js";
 import type { StateStore } from "../state/state-store.js";
 import { parseDuration } from "../util/duration.js";
 import type { QuerySettings } from "./launch.js";
@@ -77,8 +79,9 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
   const sourceNode = lineage(spec.plan)[0] as SourceNode;
   // State whose source shards it (a Kafka consumer group) lives in the shards' logs, not the checkpoint.
   const stateful = statefulNodes(analyzed);
-  const sharding = stateful.length > 0 ? sourceNode.source.sharding?.() : undefined;
-  const exchange = sharding ? sourceNode.source.exchange?.() : undefined;
+  const input = inputOf(analyzed, stateful.length > 0);
+  const sharding = stateful.length > 0 && !(input instanceof CompositeSource) ? input.sharding?.() : undefined;
+  const exchange = sharding ? input.exchange?.() : undefined;
   if (exchange && stateful.some((n) => n.name.startsWith("dedup-")))
     throw errors.badOption(
       "dropDuplicates with a consumer group",
@@ -88,7 +91,7 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
   if (sharding && exchange)
     return startRepartitioned<R>({ ...spec, sink, checkpointLocation: spec.options.checkpointLocation }, settings, sharding, exchange);
   const { runId, policy } = settings;
-  const opened = await openCheckpoint(spec.options.checkpointLocation, analyzed, sourceNode.source, `query ${name ?? runId}`, settings);
+  const opened = await openCheckpoint(spec.options.checkpointLocation, analyzed, input, `query ${name ?? runId}`, settings);
   const { checkpoint, recovery } = opened;
   let stores: Map<number, StateStore<any>> = new Map();
   try {
@@ -110,15 +113,32 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
     checkpoint,
     recovery,
     stateStores: [...stores.values()],
-    source: sourceNode.source,
+    source: input,
     sink,
     analyzed,
     runner,
     sideOutputs: sideOutputsOf(analyzed),
     outputMode: spec.outputMode,
-    maxRowsPerTrigger: sourceNode.maxOffsetsPerTrigger,
+    maxRowsPerTrigger: input === sourceNode.source ? sourceNode.maxOffsetsPerTrigger : undefined,
   });
   return publish<R>(new StreamingQuery<R>(id, runId, name, execution, describeTrigger(settings.trigger)), execution.finished);
+}
+
+/**
+ * The query's input: its source, or with several (a union, a stream-stream join) all of them as one.
+ * State with several inputs stays in this process: a source whose partitions move between processes
+ * (a consumer group) is refused there, as state could not move with them.
+ */
+function inputOf(analyzed: AnalyzedPlan, stateful: boolean): Source<any, any> {
+  const { sources } = analyzed;
+  if (sources.length === 1) return (sources[0] as { node: SourceNode }).node.source;
+  if (stateful && sources.some(({ node }) => node.source.sharding?.()))
+    throw errors.badOption(
+      "a stateful query over several streams",
+      "a source with a consumer group (groupId)",
+      "sources without groupId: state of a join or union of streams cannot move between processes yet",
+    );
+  return new CompositeSource(sources.map(({ node }) => ({ source: node.source, maxRows: node.maxOffsetsPerTrigger })));
 }
 
 function resolveSettings(spec: QuerySpec): QuerySettings {

@@ -41,7 +41,12 @@ export class WatermarkTracker {
   update(ctx: BatchContext): boolean {
     for (const w of this.watermarks) {
       const stats = ctx.eventTime.get(w.id);
-      if (!stats) continue;
+      if (!stats) {
+        // As Spark: an operator that has seen no data yet counts as 0, so with several inputs (a union,
+        // a join) the watermark waits for all of them (min policy) instead of racing ahead on one.
+        if (!this.perOperator.has(w.id)) this.perOperator.set(w.id, 0);
+        continue;
+      }
       const proposal = stats.max - w.delayMs;
       const prev = this.perOperator.get(w.id);
       if (prev === undefined || proposal > prev) this.perOperator.set(w.id, proposal);

@@ -69,3 +69,10 @@ export function parsePositiveDuration(input: Duration, what: string): number {
   if (ms <= 0) throw errors.nonPositiveDuration(input, what);
   return ms;
 }
+
+/** A duration that may be negative (`"-5 seconds"`, `-5000`): a join's time-range bound. */
+export function parseSignedDuration(input: Duration, what = "duration"): number {
+  if (typeof input === "number") return input < 0 ? -parseDuration(-input, what) : parseDuration(input, what);
+  if (typeof input === "string" && input.trim().startsWith("-")) return -parseDuration(input.trim().slice(1), what);
+  return parseDuration(input, what);
+}
