@@ -3,7 +3,7 @@
  * then compares everything the sink committed with an uninterrupted run: there must be zero duplicate
  * and zero missing rows.
  *
- *   node --import tsx scripts/crash-harness.ts [kills=100] [rows=20000]
+ *   node --import tsx scripts/crash-harness.ts [kills=100] [rows=20000] [window|join|dedup]
  *
  * `runHarness` is reusable with any child script (the Kafka source's tests use their own).
  */
@@ -165,7 +165,8 @@ function compare(expected: Map<string, string>, actual: Map<string, string>) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const kills = Number(process.argv[2] ?? 100);
   const rows = Number(process.argv[3] ?? 20_000);
-  const r = await runHarness({ kills, child: join(here, "crash-child.ts"), args: [String(rows)], log: (s) => console.log(s) });
+  const kind = process.argv[4] ?? "window";
+  const r = await runHarness({ kills, child: join(here, "crash-child.ts"), args: [String(rows), kind], log: (s) => console.log(s) });
   console.log(JSON.stringify(r, null, 2));
   if (r.duplicates || r.missing || r.unexpected || r.batchesDiffering) process.exit(1);
 }

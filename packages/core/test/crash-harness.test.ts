@@ -16,4 +16,16 @@ describe("crash harness (short version; `pnpm crash-harness` runs 100+ kills)", 
     });
     expect(r.committedRows).toBe(r.expectedRows);
   }, 180_000);
+
+  it.each(["join", "dedup"])(
+    "a %s query, kill -9 10 times: exactly the uninterrupted run's rows, batch for batch",
+    async (kind) => {
+      const child = fileURLToPath(new URL("../scripts/crash-child.ts", import.meta.url));
+      const r = await runHarness({ kills: 10, child, args: ["2000", kind] });
+      expect(r.kills).toBe(10);
+      expect(r.expectedRows).toBeGreaterThan(1_000);
+      expect([r.duplicates, r.missing, r.unexpected, r.batchesDiffering]).toEqual([0, 0, 0, 0]);
+    },
+    180_000,
+  );
 });

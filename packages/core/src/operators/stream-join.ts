@@ -2,7 +2,7 @@ import type { LateRecord, MicroBatch, Row } from "../batch/micro-batch.js";
 import type { JoinAnalysis, JoinSide } from "../plan/analyze-join.js";
 import type { StateStore } from "../state/state-store.js";
 import { keyEncoder, SEP } from "./aggregate-support.js";
-import { rowBuilder } from "./batch-operator.js";
+import { joinedRow } from "./join-row.js";
 
 /** A row in join state: the row, whether it has matched, and its eviction time (null: never evicted). */
 export interface JoinEntry {
@@ -30,14 +30,7 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
   const semi = type === "leftSemi";
   const outerLeft = type === "leftOuter" || type === "fullOuter";
   const outerRight = type === "rightOuter" || type === "fullOuter";
-  const build = rowBuilder([...on, ...join.left.columns, ...join.right.columns]);
-  const joined = (l: Row | null, r: Row | null): Row => {
-    const keySide = (l ?? r) as Row;
-    const values = on.map((c) => keySide[c]);
-    for (const c of join.left.columns) values.push(l ? l[c] : null);
-    if (!semi) for (const c of join.right.columns) values.push(r ? r[c] : null);
-    return build(...values);
-  };
+  const joined = joinedRow(on, join.left.columns, join.right.columns);
   const inRange = (l: Row, r: Row): boolean => {
     if (!timeRange) return true;
     const lt = l[timeRange.left];
@@ -49,9 +42,15 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
     const t = side.eviction ? row[side.eviction.column] : null;
     return typeof t === "number" ? t : null;
   };
+  // Whether a stored row's match matters: for outer rows and semi joins only (an inner join never marks).
+  const marks = type !== "inner";
   const min: Record<Side, number> = { L: Infinity, R: Infinity };
-  for (const [key, list] of store.entries())
-    for (const e of list) if (e.t !== null) min[key[0] as Side] = Math.min(min[key[0] as Side], e.t);
+  const total: Record<Side, number> = { L: 0, R: 0 };
+  for (const [key, list] of store.entries()) {
+    const side = key[0] as Side;
+    total[side] += list.length;
+    for (const e of list) if (e.t !== null) min[side] = Math.min(min[side], e.t);
+  }
   let nulls = 0;
   const name = `symmetricHashJoin(${type})`;
 
@@ -60,11 +59,13 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
     const out: Row[] = [];
     const touched = new Map<string, JoinEntry[]>();
     const stats = { L: { added: 0, removed: 0, dropped: 0 }, R: { added: 0, removed: 0, dropped: 0 } };
+    // Copy on write: the committed lists stay intact until the batch commits (abort() restores them).
     const entries = (k: string): JoinEntry[] => {
       let list = touched.get(k);
-      if (!list) touched.set(k, (list = (store.get(k) ?? []).map((e) => ({ ...e }))));
+      if (!list) touched.set(k, (list = marks ? (store.get(k) ?? []).map((e) => ({ ...e })) : [...(store.get(k) ?? [])]));
       return list;
     };
+    const lookup = (k: string): readonly JoinEntry[] => (marks ? entries(k) : (touched.get(k) ?? store.get(k) ?? []));
     const late = (side: JoinSide, s: Side, batch: MicroBatch<Row>): Row[] => {
       const wmInfo = side.watermark;
       if (!wmInfo) return batch.rows;
@@ -93,20 +94,22 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
       entries(k).push({ r: row, m: matched, t });
       if (t !== null) min[s] = Math.min(min[s], t);
       stats[s].added++;
+      total[s]++;
     };
     for (const row of late(join.left, "L", left)) {
       const nullKey = hasNullKey(row);
       const k = nullKey ? `L${SEP}\u0001${nulls++}` : `L${SEP}${keyOf(row)}`;
       let matched = false;
       if (!nullKey)
-        for (const e of entries(`R${SEP}${keyOf(row)}`)) {
+        for (const e of lookup(`R${SEP}${keyOf(row)}`)) {
           if (!inRange(row, e.r)) continue;
           if (semi) {
             matched = true;
             break;
           }
           out.push(joined(row, e.r));
-          e.m = matched = true;
+          matched = true;
+          if (marks) e.m = true;
         }
       if (semi && matched) out.push(joined(row, null));
       else store_("L", join.left, k, row, matched, outerLeft);
@@ -116,12 +119,13 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
       const k = nullKey ? `R${SEP}\u0001${nulls++}` : `R${SEP}${keyOf(row)}`;
       let matched = false;
       if (!nullKey)
-        for (const e of entries(`L${SEP}${keyOf(row)}`)) {
+        for (const e of lookup(`L${SEP}${keyOf(row)}`)) {
           if (!inRange(e.r, row)) continue;
           if (semi) {
             if (!e.m) out.push(joined(e.r, null));
           } else out.push(joined(e.r, row));
-          e.m = matched = true;
+          matched = true;
+          if (marks) e.m = true;
         }
       store_("R", join.right, k, row, matched, outerRight);
     }
@@ -145,6 +149,7 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
       for (const e of list) {
         if (e.t !== null && e.t <= threshold) {
           stat.removed++;
+          total[s]--;
           if (outer && !e.m) out.push(s === "L" ? joined(e.r, null) : joined(null, e.r));
         } else {
           keep.push(e);
@@ -157,8 +162,6 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
   };
 
   const report = (batch: MicroBatch<Row>, stats: Record<Side, { added: number; removed: number; dropped: number }>) => {
-    const total: Record<Side, number> = { L: 0, R: 0 };
-    for (const [k, list] of store.entries()) total[k[0] as Side] += list.length;
     for (const [s, label] of [
       ["L", "left"],
       ["R", "right"],

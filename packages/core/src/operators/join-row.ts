@@ -1,0 +1,16 @@
+import type { Row } from "../batch/micro-batch.js";
+
+/**
+ * Compiles the output row of a join: `on` columns (from the left row, or the right one when there is
+ * no left), the left's other columns, the right's (null for a missing side) — one object literal, so
+ * output rows share a hidden class (see `rowPicker`). Names are JSON-escaped.
+ */
+export function joinedRow(on: readonly string[], left: readonly string[], right: readonly string[]): (l: Row | null, r: Row | null) => Row {
+  const q = JSON.stringify;
+  const parts = [
+    ...on.map((c) => `${q(c)}: (l ?? r)[${q(c)}]`),
+    ...left.map((c) => `${q(c)}: l === null ? null : l[${q(c)}]`),
+    ...right.map((c) => `${q(c)}: r === null ? null : r[${q(c)}]`),
+  ];
+  return new Function("l", "r", `return {${parts.join(", ")}};`) as (l: Row | null, r: Row | null) => Row;
+}
