@@ -43,7 +43,7 @@ export function withRows<O>(batch: MicroBatch<unknown>, rows: O[]): MicroBatch<O
  */
 export function rowBuilder(keys: readonly string[]): (...values: unknown[]) => Record<string, unknown> {
   const params = keys.map((_, i) => `v${i}`);
-  const body = `return {${keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(", ")}};`;
+  const body = `return {${keys.map((k, i) => `${literalKey(k)}: v${i}`).join(", ")}};`;
   return new Function(...params, body) as (...values: unknown[]) => Record<string, unknown>;
 }
 
@@ -52,7 +52,16 @@ export function rowPicker(
   keys: readonly string[],
   extra?: string,
 ): (row: Record<string, unknown>, extraValue?: unknown) => Record<string, unknown> {
-  const parts = keys.map((k) => `${JSON.stringify(k)}: r[${JSON.stringify(k)}]`);
-  if (extra !== undefined) parts.push(`${JSON.stringify(extra)}: x`);
+  const parts = keys.map((k) => `${literalKey(k)}: r[${JSON.stringify(k)}]`);
+  if (extra !== undefined) parts.push(`${literalKey(extra)}: x`);
   return new Function("r", "x", `return {${parts.join(", ")}};`) as (r: Record<string, unknown>, x?: unknown) => Record<string, unknown>;
+}
+
+/**
+ * A column name as a key in a compiled object literal: JSON-escaped, so any name is safe — and
+ * `__proto__` computed (`["__proto__"]`), because as a plain literal key it would set the object's
+ * prototype instead of a property.
+ */
+export function literalKey(name: string): string {
+  return name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
 }

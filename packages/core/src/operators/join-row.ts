@@ -1,4 +1,5 @@
 import type { Row } from "../batch/micro-batch.js";
+import { literalKey } from "./batch-operator.js";
 
 /**
  * Compiles the output row of a join: `on` columns (from the left row, or the right one when there is
@@ -8,9 +9,9 @@ import type { Row } from "../batch/micro-batch.js";
 export function joinedRow(on: readonly string[], left: readonly string[], right: readonly string[]): (l: Row | null, r: Row | null) => Row {
   const q = JSON.stringify;
   const parts = [
-    ...on.map((c) => `${q(c)}: (l ?? r)[${q(c)}]`),
-    ...left.map((c) => `${q(c)}: l === null ? null : l[${q(c)}]`),
-    ...right.map((c) => `${q(c)}: r === null ? null : r[${q(c)}]`),
+    ...on.map((c) => `${literalKey(c)}: (l ?? r)[${q(c)}]`),
+    ...left.map((c) => `${literalKey(c)}: l === null ? null : l[${q(c)}]`),
+    ...right.map((c) => `${literalKey(c)}: r === null ? null : r[${q(c)}]`),
   ];
   return new Function("l", "r", `return {${parts.join(", ")}};`) as (l: Row | null, r: Row | null) => Row;
 }

@@ -4,7 +4,7 @@ import { errorMessage, errors } from "../errors.js";
 import type { ParseMode } from "../plan/nodes.js";
 import type { Fields } from "../schema/types.js";
 import { converterFor, INVALID } from "../schema/validate-value.js";
-import { batchOperator, withRows } from "./batch-operator.js";
+import { batchOperator, literalKey, withRows } from "./batch-operator.js";
 
 export interface ParseJsonConfig {
   readonly id: number;
@@ -93,10 +93,7 @@ function compileBuilder(keep: readonly string[], names: readonly string[], allNu
     lines.push(`const f${i} = conv[${i}](obj[${JSON.stringify(n)}]);`);
     lines.push(`if (f${i} === invalid) return invalid;`);
   });
-  const props = [
-    ...keep.map((k) => `${JSON.stringify(k)}: src[${JSON.stringify(k)}]`),
-    ...names.map((n, i) => `${JSON.stringify(n)}: f${i}`),
-  ];
+  const props = [...keep.map((k) => `${literalKey(k)}: src[${JSON.stringify(k)}]`), ...names.map((n, i) => `${literalKey(n)}: f${i}`)];
   lines.push(`return {${props.join(", ")}};`);
   return new Function("src", "obj", "conv", "invalid", lines.join("\n")) as Builder;
 }

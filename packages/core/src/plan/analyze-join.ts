@@ -46,7 +46,7 @@ export function analyzeStreamJoin(
 ): JoinAnalysis {
   const { on, type, timeRange } = node;
   if (on.length === 0) throw errors.badOption("join", "on: []", "at least one column to join on");
-  const out: Record<string, DataType<unknown>> = {};
+  const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const c of on) {
     out[c] = need(left.fields, c, "join (left)");
     need(right.fields, c, "join (right)");
@@ -57,7 +57,7 @@ export function analyzeStreamJoin(
   for (const c of leftColumns) out[c] = nullable(left.fields[c]!, nullableLeft);
   const rightColumns = type === "leftSemi" ? [] : Object.keys(right.fields).filter((c) => !on.includes(c));
   for (const c of rightColumns) {
-    if (c in out) throw errors.duplicateColumn(c, "join (a column of both sides that is not joined on: rename one first)");
+    if (Object.hasOwn(out, c)) throw errors.duplicateColumn(c, "join (a column of both sides that is not joined on: rename one first)");
     out[c] = nullable(right.fields[c]!, nullableRight);
   }
   if (timeRange) {

@@ -57,8 +57,8 @@ export function analyzeDedup(node: DeduplicateNode, fields: SchemaFields, active
 
 export function renameFields(node: RenameNode, fields: SchemaFields): SchemaFields {
   const type = need(fields, node.from, "withColumnRenamed");
-  if (node.to !== node.from && node.to in fields) throw errors.duplicateColumn(node.to, "withColumnRenamed");
-  const out: Record<string, DataType<unknown>> = {};
+  if (node.to !== node.from && Object.hasOwn(fields, node.to)) throw errors.duplicateColumn(node.to, "withColumnRenamed");
+  const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const [k, t] of Object.entries(fields)) out[k === node.from ? node.to : k] = t;
   out[node.to] = type;
   return out;
@@ -66,7 +66,7 @@ export function renameFields(node: RenameNode, fields: SchemaFields): SchemaFiel
 
 export function dropFields(node: DropNode, fields: SchemaFields): SchemaFields {
   for (const c of node.columns) need(fields, c, "drop");
-  const out: Record<string, DataType<unknown>> = {};
+  const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const [k, t] of Object.entries(fields)) if (!node.columns.includes(k)) out[k] = t;
   return out;
 }
@@ -75,7 +75,7 @@ export function dropFields(node: DropNode, fields: SchemaFields): SchemaFields {
 export function staticJoinFields(node: StaticJoinNode, left: SchemaFields): SchemaFields {
   const right = node.right.fields;
   if (node.on.length === 0) throw errors.badOption("join", "on: []", "at least one column to join on");
-  const out: Record<string, DataType<unknown>> = {};
+  const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const c of node.on) {
     out[c] = need(left, c, "join (the stream)");
     need(right, c, "join (the static table)");
@@ -83,7 +83,7 @@ export function staticJoinFields(node: StaticJoinNode, left: SchemaFields): Sche
   for (const [k, t] of Object.entries(left)) if (!node.on.includes(k)) out[k] = t;
   for (const [k, t] of Object.entries(right)) {
     if (node.on.includes(k)) continue;
-    if (k in out) throw errors.duplicateColumn(k, "join (a column of both sides that is not joined on: rename one first)");
+    if (Object.hasOwn(out, k)) throw errors.duplicateColumn(k, "join (a column of both sides that is not joined on: rename one first)");
     out[k] = node.type === "leftOuter" && !t.isNullable ? t.nullable() : t;
   }
   return out;

@@ -103,7 +103,7 @@ function analyzeChain(chain: readonly PlanNode[], base: number, counter: { next:
         else {
           join = analyzeStreamJoin(node, { fields, active }, { fields: other.fields, active: other.active });
           fields = join.fields;
-          active = new Map([...other.active, ...active].filter(([c]) => c in join!.fields));
+          active = new Map([...other.active, ...active].filter(([c]) => Object.hasOwn(join!.fields, c)));
         }
         break;
       }
@@ -112,11 +112,11 @@ function analyzeChain(chain: readonly PlanNode[], base: number, counter: { next:
         if (!["string", "binary", "any"].includes(input.kind)) {
           throw errors.wrongColumnType(node.column, "parseJson", "string or binary", input.toString());
         }
-        const out: Record<string, DataType<unknown>> = {};
+        const out: Record<string, DataType<unknown>> = Object.create(null);
         for (const k of node.keep) out[k] = requireColumn(fields, k, "parseJson({ keep })");
         const nullable = node.mode === "permissive";
         for (const [k, t] of Object.entries(node.schema.fields)) {
-          if (k in out) throw errors.duplicateColumn(k, "parseJson (a kept column has the name of a parsed field)");
+          if (Object.hasOwn(out, k)) throw errors.duplicateColumn(k, "parseJson (a kept column has the name of a parsed field)");
           out[k] = nullable && !t.isNullable ? t.nullable() : t;
         }
         fields = out;
@@ -124,13 +124,13 @@ function analyzeChain(chain: readonly PlanNode[], base: number, counter: { next:
         break;
       }
       case "select": {
-        const out: Record<string, DataType<unknown>> = {};
+        const out: Record<string, DataType<unknown>> = Object.create(null);
         for (const c of node.columns) {
-          if (c in out) throw errors.duplicateColumn(c, "select");
+          if (Object.hasOwn(out, c)) throw errors.duplicateColumn(c, "select");
           out[c] = requireColumn(fields, c, "select");
         }
         fields = out;
-        active = new Map([...active].filter(([c]) => c in out));
+        active = new Map([...active].filter(([c]) => Object.hasOwn(out, c)));
         break;
       }
       case "filter":
@@ -156,14 +156,14 @@ function analyzeChain(chain: readonly PlanNode[], base: number, counter: { next:
       case "aggregate": {
         if (aggregate) throw errors.multipleAggregations();
         aggregate = analyzeAggregate(node, fields, active);
-        const out: Record<string, DataType<unknown>> = {};
+        const out: Record<string, DataType<unknown>> = Object.create(null);
         for (const k of node.keys) {
           const name = typeof k === "string" ? k : k.name;
-          if (name in out) throw errors.duplicateColumn(name, "groupBy");
+          if (Object.hasOwn(out, name)) throw errors.duplicateColumn(name, "groupBy");
           out[name] = typeof k === "string" ? fields[k]! : windowType();
         }
         for (const a of aggregate.aggregators) {
-          if (a.name in out) throw errors.duplicateColumn(a.name, "agg (rename it with .as(...))");
+          if (Object.hasOwn(out, a.name)) throw errors.duplicateColumn(a.name, "agg (rename it with .as(...))");
           out[a.name] = a.type;
         }
         fields = out;
