@@ -40,6 +40,8 @@ export interface MalformedRecord {
   readonly raw: unknown;
   readonly reason: string;
   readonly batchId: number;
+  /** Where it came from, when the input row says (a Kafka record: its topic, partition and offset). */
+  readonly source?: { readonly topic?: string; readonly partition?: number; readonly offset?: number };
 }
 
 /** A (row, window) pair that arrived after the watermark passed the window's end. */

@@ -61,7 +61,7 @@ export function parseJson(config: ParseJsonConfig): OperatorFunction<MicroBatch<
         case "dropMalformed":
           break;
         case "quarantine":
-          (quarantine ??= batch.ctx.sideOutput(batch.ctx.deadLetters, id)).push({ raw, reason, batchId: batch.batchId });
+          (quarantine ??= batch.ctx.sideOutput(batch.ctx.deadLetters, id)).push({ raw, reason, batchId: batch.batchId, ...origin(src) });
           break;
         case "failFast":
           throw errors.malformedFailFast(`row ${i} of batch ${batch.batchId}: ${reason}`);
@@ -69,6 +69,12 @@ export function parseJson(config: ParseJsonConfig): OperatorFunction<MicroBatch<
     }
     return withRows(batch, out);
   });
+}
+
+/** A Kafka record's coordinates, when the input row has them (for dead letters). */
+function origin(src: Row): Pick<MalformedRecord, "source"> | undefined {
+  if (typeof src.partition !== "number" || typeof src.offset !== "number") return undefined;
+  return { source: { topic: typeof src.topic === "string" ? src.topic : undefined, partition: src.partition, offset: src.offset } };
 }
 
 function decodeBytes(raw: unknown): string {

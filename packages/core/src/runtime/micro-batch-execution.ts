@@ -174,7 +174,7 @@ export class MicroBatchExecution extends StreamExecution {
       const outRows = await this.runner.run(batchId, rows as Row[], end, ctx);
       for (const side of sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
-        await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id });
+        await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id, sideOutput: side.kind });
       }
       await this.write(sink, batchId, outRows, { outputMode, fields: analyzed.fields, queryId: this.config.id });
       await this.runner.commitState?.(batchId);

@@ -7,6 +7,8 @@ export interface BatchInfo {
   /** Columns of the rows (types drive formatting, e.g. timestamps on the console). */
   readonly fields: Fields;
   readonly queryId: string;
+  /** Set when the rows are a side output: `MalformedRecord`s (dead letters) or `LateRecord`s (late rows). */
+  readonly sideOutput?: "deadLetters" | "lateRows";
 }
 
 /**
