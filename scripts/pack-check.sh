@@ -6,14 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for p in core kafka-source parquet-sink ui; do
+for p in core kafka-source kafka-sink parquet-sink ui; do
   (cd "packages/$p" && pnpm pack --pack-destination "$work" >/dev/null)
 done
 mkdir "$work/app" && cd "$work/app"
 cat > package.json <<'JSON'
 { "name": "skp-install-check", "private": true, "type": "module" }
 JSON
-npm install --no-audit --no-fund --loglevel=error ../skp-core-*.tgz ../skp-kafka-source-*.tgz ../skp-parquet-sink-*.tgz ../skp-ui-*.tgz rxjs@7.8.2 typescript@5.9.3 @types/node@20.19.8 >/dev/null
+npm install --no-audit --no-fund --loglevel=error ../skp-core-*.tgz ../skp-kafka-source-*.tgz ../skp-kafka-sink-*.tgz ../skp-parquet-sink-*.tgz ../skp-ui-*.tgz rxjs@7.8.2 typescript@5.9.3 @types/node@20.19.8 >/dev/null
 
 cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "strict": true, "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "types": ["node"], "skipLibCheck": false } }
@@ -26,6 +26,7 @@ import { join } from "node:path";
 import { MemoryStream, avg, count, double, int, memorySink, readStream, string, struct, timestamp, window } from "@skp/core";
 import type { StreamingQuery, WindowValue } from "@skp/core";
 import { kafkaSource } from "@skp/kafka-source";
+import { kafkaSink } from "@skp/kafka-sink";
 import { parquetSink } from "@skp/parquet-sink";
 import { serveUi } from "@skp/ui";
 
@@ -52,6 +53,7 @@ async function main() {
   await q.stop();
   await files.stop();
   const source = kafkaSource({ brokers: ["localhost:9"], topic: "events" });
+  if (!kafkaSink({ brokers: ["localhost:9"], topic: "out" }).description.includes("out")) throw new Error("kafkaSink");
   if (sink.rows.length !== 1 || sink.rows[0]!.avg_value !== 2 || !readdirSync(dir).includes("id=1") || !source.description.includes("events")) {
     throw new Error("unexpected result");
   }
