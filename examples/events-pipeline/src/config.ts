@@ -21,6 +21,12 @@ export interface PipelineConfig {
    * split the topic's partitions, and the averages' window state moves with its partitions. Empty: one job reads all.
    */
   groupId: string;
+  /** Fraction (0–1) of the producer's messages that are malformed, to show bad data being handled. */
+  malformedRate: number;
+  /** Dead letters (malformed messages, raw bytes) go here, for the Parquet query. */
+  dlqTopic: string;
+  /** The 10-second averages go here as well as to the console. */
+  avgTopic: string;
   /** Where the job serves skp's UI (`@skp/ui`): `host:port`, default `127.0.0.1:4040`; `off` serves none. */
   ui: string;
 }
@@ -48,8 +54,14 @@ export function readConfig(argv = process.argv.slice(2), env = process.env): Pip
     output: get("output", "OUTPUT_DIR", "data/output"),
     groupId: get("group-id", "GROUP_ID", ""),
     ui: get("ui", "SKP_UI", "127.0.0.1:4040"),
+    malformedRate: Math.min(1, num("malformed-rate", "MALFORMED_RATE", 0)),
+    dlqTopic: get("dlq-topic", "DLQ_TOPIC", "events-dlq"),
+    avgTopic: get("avg-topic", "AVG_TOPIC", "events-avg"),
   };
 }
 
 export const runDir = (c: PipelineConfig) => `${c.output}/parquet/run_${c.runId}`;
 export const ledgerFile = (c: PipelineConfig) => `${c.output}/producer/run_${c.runId}.json`;
+
+/** Every topic the example uses (the demo and docker compose create them). */
+export const topicsOf = (c: PipelineConfig) => [c.topic, c.dlqTopic, c.avgTopic];

@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import type { MockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
-import { readConfig, runDir } from "./config.js";
+import { readConfig, runDir, topicsOf } from "./config.js";
 import { startJob } from "./job.js";
 import { runProducer } from "./producer.js";
 import { startUi } from "./ui.js";
@@ -21,17 +21,19 @@ import { validate } from "./validate.js";
 
 const config = readConfig();
 if (!config.duration) config.duration = 20;
+// The demo mixes in a little bad data, to show it handled: one message in a hundred is malformed.
+if (!process.argv.some((a) => a.startsWith("--malformed-rate")) && !process.env.MALFORMED_RATE) config.malformedRate = 0.01;
 let mock: MockKafka | undefined;
 if (process.env.KAFKA_BROKERS) {
   console.log(`[demo] using Kafka at ${config.brokers.join(",")}`);
   const admin = new Kafka({ clientId: "skp-demo", brokers: config.brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  if (!(await admin.listTopics()).includes(config.topic)) {
-    await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: 3 }], waitForLeaders: true });
-  }
+  const existing = await admin.listTopics();
+  const missing = topicsOf(config).filter((t) => !existing.includes(t));
+  if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
   await admin.disconnect();
 } else {
-  mock = await startMockKafka([`${config.topic}:3`]);
+  mock = await startMockKafka([`${config.topic}:3`, `${config.dlqTopic}:1`, `${config.avgTopic}:3`]);
   config.brokers = mock.brokers;
   console.log(
     `[demo] embedded mode: librdkafka's mock Kafka cluster at ${config.brokers.join(",")} (topic "${config.topic}", 3 partitions, in memory; no Docker)`,

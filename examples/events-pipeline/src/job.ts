@@ -1,16 +1,19 @@
 /**
  * The seed's streaming job on skp: Kafka `events` → parse JSON → (1) parsed rows on the console for
- * debugging, (2) 10-second windows with a 30-second watermark averaging `value` per `id` on the console,
- * (3) the raw parsed rows to Parquet partitioned by `id` in `data/output/parquet/run_<id>/`, with the
- * checkpoint in `run_<id>/_chk`. A status line shows progress; Ctrl-C stops after the current batch.
+ * debugging, (2) 10-second windows with a 30-second watermark averaging `value` per `id` on the console
+ * and to the topic `events-avg`, (3) the parsed events to Parquet partitioned by `id` in
+ * `data/output/parquet/run_<id>/`, with the checkpoint in `run_<id>/_chk` — malformed messages to the
+ * dead-letter topic `events-dlq` instead, raw bytes and reason. A status line shows progress; Ctrl-C
+ * stops after the current batch.
  *
- * skp's UI serves a live dashboard of the three queries at http://127.0.0.1:4040/ (`--ui off`: none).
+ * skp's UI serves a live dashboard of the queries at http://127.0.0.1:4040/ (`--ui off`: none).
  *
  *   pnpm job --brokers localhost:9094 --run-id 1730874341
  */
 
 import type { StreamingQuery } from "@skp/core";
 import { avg, consoleSink, count, double, int, readStream, string, struct, timestamp, window } from "@skp/core";
+import { kafkaSink } from "@skp/kafka-sink";
 import { kafkaSource } from "@skp/kafka-source";
 import { parquetSink } from "@skp/parquet-sink";
 import type { PipelineConfig } from "./config.js";
@@ -20,7 +23,7 @@ import { startUi } from "./ui.js";
 export const eventSchema = struct({ id: int(), ts: timestamp(), value: double(), source: string() });
 
 export interface Job {
-  queries: { debug: StreamingQuery; averages: StreamingQuery; parquet: StreamingQuery };
+  queries: { debug: StreamingQuery; averages: StreamingQuery; averagesOut: StreamingQuery; parquet: StreamingQuery };
   /** Waits until everything in Kafka now is processed by all three queries. */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -48,23 +51,28 @@ export async function startJob(config: PipelineConfig, options: JobOptions = {})
         // The producer keys events by id, the averages' grouping column: no repartition needed.
         coPartitioned: true,
       }),
-    ).parseJson(eventSchema); // bad JSON → a row of nulls, counted
-  const events = read();
+    );
+  const shared = read();
   // Scaled out (--group-id): each checkpointed query reads through its own group, so jobs sharing the
   // group id split its partitions; the averages' window state moves with them (docs/scale-out.md).
-  const grouped = (name: string) => (config.groupId ? read(`${config.groupId}-${name}`) : events);
+  const input = (name: string) => (config.groupId ? read(`${config.groupId}-${name}`) : shared);
   const dir = runDir(config);
+  const averagesOf = (name: string) =>
+    input(name)
+      .parseJson(eventSchema, { mode: "dropMalformed" }) // counted in progress; their raw bytes go to the DLQ below
+      .withWatermark("ts", "30 seconds")
+      .groupBy(window("ts", "10 seconds"), "id")
+      .agg(avg("value").as("avg_value"), count().as("events"));
 
-  const debug = await events.writeStream
-    .queryName("parsed-events")
+  // Debugging view: a malformed message shows as a row of nulls here (Spark's PERMISSIVE), and is counted.
+  const debug = await shared
+    .parseJson(eventSchema)
+    .writeStream.queryName("parsed-events")
     .trigger({ processingTime: consoleEvery })
     .format(consoleSink({ numRows: 5, print }))
     .start();
 
-  const averagesWriter = grouped("averages")
-    .withWatermark("ts", "30 seconds")
-    .groupBy(window("ts", "10 seconds"), "id")
-    .agg(avg("value").as("avg_value"), count().as("events"))
+  const averagesWriter = averagesOf("averages")
     .writeStream.queryName("avg-by-id")
     .outputMode("update")
     .trigger({ processingTime: consoleEvery })
@@ -72,14 +80,27 @@ export async function startJob(config: PipelineConfig, options: JobOptions = {})
   if (config.groupId) averagesWriter.option("checkpointLocation", `${dir}/_chk_averages`);
   const averages = await averagesWriter.start();
 
-  const parquet = await grouped("parquet")
+  // The same averages to a topic, for whoever consumes them downstream.
+  const averagesOut = await averagesOf("averages-out")
+    .writeStream.queryName("avg-to-kafka")
+    .outputMode("update")
+    .trigger({ processingTime: consoleEvery })
+    .option("checkpointLocation", `${dir}/_chk_avg_kafka`)
+    .format(kafkaSink({ brokers: config.brokers, topic: config.avgTopic, key: "id" }))
+    .start();
+
+  // Parquet holds good events only: a malformed message goes to the dead-letter topic with its raw
+  // bytes, the reason and its Kafka coordinates, exactly as received — never a row of nulls that
+  // breaks a reader (pandas cannot merge an all-null hive partition).
+  const parquet = await input("parquet")
+    .parseJson(eventSchema, { mode: "quarantine", deadLetters: kafkaSink({ brokers: config.brokers, topic: config.dlqTopic }) })
     .writeStream.queryName("parquet")
     .trigger({ processingTime: "2 seconds" })
     .option("checkpointLocation", `${dir}/_chk`)
     .format(parquetSink({ path: dir, partitionBy: ["id"] }))
     .start();
 
-  const queries = { debug, averages, parquet };
+  const queries = { debug, averages, averagesOut, parquet };
   const timer = status ? startStatusLine(queries) : undefined;
   return {
     queries,

@@ -12,7 +12,7 @@ import { validate } from "../src/validate.js";
 let mock: MockKafka;
 let output: string;
 beforeAll(async () => {
-  mock = await startMockKafka(["events:3"]);
+  mock = await startMockKafka(["events:3", "events-dlq:1", "events-avg:3"]);
   output = mkdtempSync(join(tmpdir(), "skp-e2e-"));
 });
 afterAll(async () => {
@@ -22,7 +22,22 @@ afterAll(async () => {
 
 it("the whole pipeline: producer → Kafka (mock cluster) → job → partitioned Parquet, checked against what was sent", async () => {
   const config = readConfig(
-    ["--brokers", mock.brokers.join(","), "--rate", "40", "--ids", "5", "--duration", "6", "--run-id", "e2e", "--output", output],
+    [
+      "--brokers",
+      mock.brokers.join(","),
+      "--rate",
+      "40",
+      "--ids",
+      "5",
+      "--duration",
+      "6",
+      "--run-id",
+      "e2e",
+      "--output",
+      output,
+      "--malformed-rate",
+      "0.05",
+    ],
     {},
   );
   const tables: string[] = [];
@@ -33,6 +48,9 @@ it("the whole pipeline: producer → Kafka (mock cluster) → job → partitione
   const result = await validate(config);
   expect(ledger.sent).toBeGreaterThan(150);
   expect(result.rows).toBe(ledger.sent);
+  // Malformed messages: none in Parquet, each in the dead-letter topic once.
+  expect(ledger.malformed).toBeGreaterThan(0);
+  expect(result.deadLetters).toBe(ledger.malformed);
   expect(result.matches).toBe(true);
   expect(result.perId.map((p) => p.id)).toEqual([0, 1, 2, 3, 4]);
   for (const p of result.perId) {
