@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BatchInfo, Fields, Sink } from "@skp/core";
 import type { CompactionOptions, CompactionSummary } from "./compaction.js";
 import { compactPartitions } from "./compaction.js";
+import { deadLetterDataset } from "./dead-letters.js";
 import type { Codec, EncodeJob } from "./encode-job.js";
 import { encodeNow } from "./encode-job.js";
 import { defaultEncodeThreads, sharedEncodePool } from "./encode-pool.js";
@@ -155,9 +156,11 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     }
   }
 
+  const deadLetters = deadLetterDataset(path);
   return {
     description: `ParquetSink[${path}]`,
     path,
+    deadLetterSink: () => deadLetters,
     async addBatch(batchId: number, rows: readonly Record<string, unknown>[], info: BatchInfo) {
       if (info.outputMode !== "append") throw parquetErrors.onlyAppend(info.outputMode);
       try {

@@ -1,11 +1,10 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { double, int, long, MemoryStream, readStream, string, struct, timestamp } from "@skp/core";
 import { describe, expect, it } from "vitest";
 import { parquetSink } from "../src/index.js";
 import { tempDir } from "./helpers.js";
+import { duckdb, pandasPython } from "./readers.js";
 
 const schema = struct({ id: int(), ts: timestamp(), value: double(), seq: long(), source: string().nullable() });
 const T0 = Date.UTC(2025, 10, 6, 7, 0, 0);
@@ -28,13 +27,6 @@ async function writeEvents(path: string) {
     await q.processAllAvailable();
   }
   await q.stop();
-}
-
-async function duckdb(sql: string) {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  const r = await c.runAndReadAll(sql);
-  return r.getRowObjectsJson();
 }
 
 describe("readers no one here wrote", () => {
@@ -91,23 +83,3 @@ print("RESULT " + json.dumps({"rows": len(df), "ids": sorted(int(x) for x in df[
     });
   }, 600_000);
 });
-
-/**
- * A Python with pandas and pyarrow: a virtualenv under tools/.venv, installed from the machine's
- * local package index (pip's default index is unreachable here). Undefined when that is impossible.
- */
-function pandasPython(): string | undefined {
-  const venv = join(import.meta.dirname, "../../../tools/.venv");
-  const python = join(venv, "bin", "python");
-  const ok = () => spawnSync(python, ["-c", "import pandas, pyarrow"]).status === 0;
-  if (existsSync(python) && ok()) return python;
-  const config = spawnSync("pip", ["config", "list"], { encoding: "utf8" }).stdout ?? "";
-  const index = /extra-index-url='([^' ]+)/.exec(config)?.[1] ?? /index-url='([^' ]+)/.exec(config)?.[1];
-  if (!index) return undefined;
-  if (spawnSync("python3", ["-m", "venv", venv]).status !== 0) return undefined;
-  const pip = spawnSync(python, ["-m", "pip", "install", "-q", "--index-url", index, "pandas", "pyarrow"], {
-    encoding: "utf8",
-    timeout: 480_000,
-  });
-  return pip.status === 0 && ok() ? python : undefined;
-}

@@ -123,7 +123,8 @@ export class StreamFrame<R extends object> {
         'a sink for mode "quarantine" (e.g. memorySink()), so malformed records are kept, not lost',
       );
     }
-    return new StreamFrame({ kind: "parseJson", child: this.plan, schema, column, mode, keep, deadLetters });
+    const defaultMode = options.mode === undefined && deadLetters === undefined;
+    return new StreamFrame({ kind: "parseJson", child: this.plan, schema, column, mode, keep, deadLetters, defaultMode });
   }
 
   /**

@@ -44,6 +44,8 @@ export interface ParseJsonNode {
   readonly schema: DataType<unknown> & { fields: Fields };
   readonly column: string;
   readonly mode: ParseMode;
+  /** The mode was not chosen (Spark's default, permissive): a sink may redirect malformed records (see `Sink.deadLetterSink`). */
+  readonly defaultMode?: boolean;
   /** Input columns copied beside the parsed fields (e.g. Kafka's `timestamp`, `partition`). */
   readonly keep: readonly string[];
   readonly deadLetters?: Sink<any>;

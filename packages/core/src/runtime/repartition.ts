@@ -9,6 +9,7 @@ import { validateOutputMode } from "../plan/validate.js";
 import type { Sink } from "../sinks/sink.js";
 import type { Exchange } from "../sources/exchange.js";
 import type { StateSharding } from "../sources/sharded-state.js";
+import { withSinkDeadLetters } from "./dead-letters.js";
 import { exchangeSink } from "./exchange-sink.js";
 import type { QuerySettings } from "./launch.js";
 import { executionSettings, launchExecution, openCheckpoint, publish } from "./launch.js";
@@ -49,7 +50,7 @@ export async function startRepartitioned<R>(
   const aggId = aggAt;
   const name = `aggregate-${aggId}`;
   const layout = await exchange.open(name);
-  const first = analyze(agg.child);
+  const first = withSinkDeadLetters(analyze(agg.child), spec.sink);
   const reader = exchange.reader();
   const second = analyze(secondStage(nodes.slice(aggAt), reader, first, spec.analyzed));
   validateOutputMode(second, spec.outputMode);

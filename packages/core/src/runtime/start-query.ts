@@ -10,6 +10,7 @@ import { CompositeSource } from "../sources/composite-source.js";
 import type { Source } from "../sources/source.js";
 import type { StateStore } from "../state/state-store.js";
 import { parseDuration } from "../util/duration.js";
+import { withSinkDeadLetters } from "./dead-letters.js";
 import type { QuerySettings } from "./launch.js";
 import { executionSettings, launchExecution, openCheckpoint, publish } from "./launch.js";
 import type { OperatorRunner } from "./operator-runner.js";
@@ -72,8 +73,9 @@ export interface QuerySpec {
  * known); rejects with the cause if it cannot start.
  */
 export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>> {
-  const { analyzed, sink, name } = spec;
+  const { sink, name } = spec;
   if (!sink) throw errors.noSink();
+  const analyzed = withSinkDeadLetters(spec.analyzed, sink);
   validateOutputMode(analyzed, spec.outputMode);
   const settings = resolveSettings(spec);
   const sourceNode = lineage(spec.plan)[0] as SourceNode;
@@ -89,7 +91,12 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
       "the source declared coPartitioned (every row of a key through one partition): a deduplication is not repartitioned yet",
     );
   if (sharding && exchange)
-    return startRepartitioned<R>({ ...spec, sink, checkpointLocation: spec.options.checkpointLocation }, settings, sharding, exchange);
+    return startRepartitioned<R>(
+      { ...spec, analyzed, sink, checkpointLocation: spec.options.checkpointLocation },
+      settings,
+      sharding,
+      exchange,
+    );
   const { runId, policy } = settings;
   const opened = await openCheckpoint(spec.options.checkpointLocation, analyzed, input, `query ${name ?? runId}`, settings);
   const { checkpoint, recovery } = opened;

@@ -1,3 +1,4 @@
+import type { MalformedRecord } from "../batch/micro-batch.js";
 import type { OutputMode } from "../batch/output-mode.js";
 import type { Fields } from "../schema/types.js";
 
@@ -19,6 +20,13 @@ export interface Sink<Row = Record<string, unknown>> {
   /** Shown in progress (`sink.description`). */
   readonly description: string;
   addBatch(batchId: number, rows: readonly Row[], info: BatchInfo): void | Promise<void>;
+  /**
+   * Optional, for sinks whose output other programs read (files): where malformed records go when the
+   * query's `parseJson` was given no mode. They are then quarantined there instead of becoming rows of
+   * nulls in the output (Spark's PERMISSIVE), which readers such as pandas cannot always load; an
+   * explicit `mode: "permissive"` keeps Spark's null rows.
+   */
+  deadLetterSink?(): Sink<MalformedRecord> | undefined;
   /** Called once when the query stops, after the last batch. */
   stop?(): void | Promise<void>;
 }
