@@ -173,7 +173,7 @@ function compileChain(chain: AnalyzedPlan, c: ChainContext): BatchOp {
         ops.push(select(Object.keys(fields)));
         break;
       case "staticJoin":
-        ops.push(staticJoin(node, Object.keys(inputFields), Object.keys(fields)));
+        ops.push(staticJoin(node, Object.keys(inputFields)));
         break;
       case "transform": {
         const nth = ++c.transforms;

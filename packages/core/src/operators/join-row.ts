@@ -10,8 +10,8 @@ export function joinedRow(on: readonly string[], left: readonly string[], right:
   const q = JSON.stringify;
   const parts = [
     ...on.map((c) => `${literalKey(c)}: (l ?? r)[${q(c)}]`),
-    ...left.map((c) => `${literalKey(c)}: l === null ? null : l[${q(c)}]`),
-    ...right.map((c) => `${literalKey(c)}: r === null ? null : r[${q(c)}]`),
+    ...left.map((c) => `${literalKey(c)}: l === null ? null : (l[${q(c)}] ?? null)`),
+    ...right.map((c) => `${literalKey(c)}: r === null ? null : (r[${q(c)}] ?? null)`),
   ];
   return new Function("l", "r", `return {${parts.join(", ")}};`) as (l: Row | null, r: Row | null) => Row;
 }

@@ -4,7 +4,8 @@ import type { MicroBatch, Row } from "../batch/micro-batch.js";
 import { errors } from "../errors.js";
 import type { StaticJoinNode } from "../plan/nodes.js";
 import { keyEncoder } from "./aggregate-support.js";
-import { batchOperator, rowBuilder, withRows } from "./batch-operator.js";
+import { batchOperator, withRows } from "./batch-operator.js";
+import { joinedRow } from "./join-row.js";
 
 type Index = Map<string, Row[]>;
 
@@ -15,17 +16,13 @@ type Index = Map<string, Row[]>;
  * nothing (SQL equality). With a loader instead of rows, the table is loaded (and indexed) again for
  * every batch — how a lookup table is refreshed; its rows must have the declared columns.
  */
-export function staticJoin(
-  node: StaticJoinNode,
-  leftColumns: readonly string[],
-  outColumns: readonly string[],
-): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
+export function staticJoin(node: StaticJoinNode, leftColumns: readonly string[]): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
   const { on, type, right } = node;
   const keyOf = keyEncoder(on);
   const rightColumns = Object.keys(right.fields).filter((c) => !on.includes(c));
   const leftOthers = leftColumns.filter((c) => !on.includes(c));
-  const build = rowBuilder(outColumns);
-  const nulls = rightColumns.map(() => null);
+  // One compiled object literal per output row (see joinedRow): no per-row arrays or spreads.
+  const build = joinedRow(on, leftOthers, rightColumns);
   const hasNullKey = (row: Row) => on.some((c) => row[c] === null || row[c] === undefined);
   const index = (rows: readonly Row[]): Index => {
     const out: Index = new Map();
@@ -43,10 +40,8 @@ export function staticJoin(
     const out: Row[] = [];
     for (const l of batch.rows) {
       const matches = hasNullKey(l) ? undefined : table.get(keyOf(l));
-      const keys = on.map((c) => l[c]);
-      const lefts = leftOthers.map((c) => l[c]);
-      if (matches) for (const r of matches) out.push(build(...keys, ...lefts, ...rightColumns.map((c) => r[c] ?? null)));
-      else if (type === "leftOuter") out.push(build(...keys, ...lefts, ...nulls));
+      if (matches) for (const r of matches) out.push(build(l, r));
+      else if (type === "leftOuter") out.push(build(l, null));
     }
     return withRows(batch, out);
   };

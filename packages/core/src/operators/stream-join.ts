@@ -59,12 +59,17 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
     const out: Row[] = [];
     const touched = new Map<string, JoinEntry[]>();
     const stats = { L: { added: 0, removed: 0, dropped: 0 }, R: { added: 0, removed: 0, dropped: 0 } };
-    // Copy on write: the committed lists stay intact until the batch commits (abort() restores them).
+    // Lists are changed in place and put back at the end of the batch (the store records the keys; a
+    // failed batch fails the query, whose state is then read back from the checkpoint).
     const entries = (k: string): JoinEntry[] => {
       let list = touched.get(k);
-      if (!list) touched.set(k, (list = marks ? (store.get(k) ?? []).map((e) => ({ ...e })) : [...(store.get(k) ?? [])]));
+      if (!list) {
+        list = store.get(k) ?? [];
+        touched.set(k, list);
+      }
       return list;
     };
+    // A lookup that may mark rows matched must put their list back (so the change is persisted).
     const lookup = (k: string): readonly JoinEntry[] => (marks ? entries(k) : (touched.get(k) ?? store.get(k) ?? []));
     const late = (side: JoinSide, s: Side, batch: MicroBatch<Row>): Row[] => {
       const wmInfo = side.watermark;
@@ -98,10 +103,11 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
     };
     for (const row of late(join.left, "L", left)) {
       const nullKey = hasNullKey(row);
-      const k = nullKey ? `L${SEP}\u0001${nulls++}` : `L${SEP}${keyOf(row)}`;
+      const key = nullKey ? "" : keyOf(row);
+      const k = nullKey ? `L${SEP}\u0001${nulls++}` : `L${SEP}${key}`;
       let matched = false;
       if (!nullKey)
-        for (const e of lookup(`R${SEP}${keyOf(row)}`)) {
+        for (const e of lookup(`R${SEP}${key}`)) {
           if (!inRange(row, e.r)) continue;
           if (semi) {
             matched = true;
@@ -116,10 +122,11 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
     }
     for (const row of late(join.right, "R", right)) {
       const nullKey = hasNullKey(row);
-      const k = nullKey ? `R${SEP}\u0001${nulls++}` : `R${SEP}${keyOf(row)}`;
+      const key = nullKey ? "" : keyOf(row);
+      const k = nullKey ? `R${SEP}\u0001${nulls++}` : `R${SEP}${key}`;
       let matched = false;
       if (!nullKey)
-        for (const e of lookup(`L${SEP}${keyOf(row)}`)) {
+        for (const e of lookup(`L${SEP}${key}`)) {
           if (!inRange(e.r, row)) continue;
           if (semi) {
             if (!e.m) out.push(joined(e.r, null));
