@@ -17,11 +17,25 @@ export function buildMockKafka(): string {
   if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return BINARY;
   mkdirSync(dirname(BINARY), { recursive: true });
   try {
-    execFileSync("gcc", ["-O2", "-o", BINARY, SOURCE, "-lrdkafka"], { stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync(process.env.CC ?? "cc", ["-O2", "-o", BINARY, SOURCE, ...rdkafkaFlags()], { stdio: ["ignore", "inherit", "inherit"] });
   } catch (e) {
-    throw new Error(`Cannot build the mock Kafka shim (${SOURCE}): install librdkafka-dev and gcc (bash scripts/bootstrap.sh does). ${e}`);
+    throw new Error(
+      `Cannot build the mock Kafka shim (${SOURCE}): install librdkafka with its headers and a C compiler (bash scripts/bootstrap.sh does, on Debian/Ubuntu and macOS). ${e}`,
+    );
   }
   return BINARY;
+}
+
+/** Where librdkafka is: from pkg-config when it is there (Homebrew puts it outside the default paths), else `-lrdkafka`. */
+function rdkafkaFlags(): string[] {
+  try {
+    return execFileSync("pkg-config", ["--cflags", "--libs", "rdkafka"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+  } catch {
+    return ["-lrdkafka"];
+  }
 }
 
 export interface MockKafka {
