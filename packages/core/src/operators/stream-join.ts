@@ -1,7 +1,8 @@
 import type { LateRecord, MicroBatch, Row } from "../batch/micro-batch.js";
 import type { JoinAnalysis, JoinSide } from "../plan/analyze-join.js";
 import type { StateStore } from "../state/state-store.js";
-import { keyEncoder, SEP } from "./aggregate-support.js";
+import { keyEncoder } from "./aggregate-support.js";
+import { EvictionIndex } from "./join-eviction.js";
 import { joinedRow } from "./join-row.js";
 
 /** A row in join state: the row, whether it has matched, and its eviction time (null: never evicted). */
@@ -11,7 +12,14 @@ export interface JoinEntry {
   readonly t: number | null;
 }
 
+/** One join key's state: both sides' rows (one state entry per key: one lookup serves both sides). */
+export interface JoinState {
+  L: JoinEntry[];
+  R: JoinEntry[];
+}
+
 type Side = "L" | "R";
+type Stats = Record<Side, { added: number; removed: number; dropped: number }>;
 
 /**
  * Spark's stream-stream join (StreamingSymmetricHashJoinExec): both sides' rows are kept in state by
@@ -22,15 +30,21 @@ type Side = "L" | "R";
  * of the other side can match (its state watermark: the watermark and the time range) leave state; an
  * outer join emits those that never matched, with nulls for the other side — when the watermark has
  * passed their bound, never earlier and never twice. A left semi join emits a left row once, at its
- * first match. A null join key matches nothing.
+ * first match. A null join key matches nothing. A key's lists change in place and are put back at the
+ * end of the batch, so the store records every change (a failed batch fails the query, whose state is
+ * then read back from the checkpoint).
  */
-export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
+export function streamJoin(join: JoinAnalysis, store: StateStore<JoinState>) {
   const { on, type, timeRange } = join;
   const keyOf = keyEncoder(on);
   const semi = type === "leftSemi";
-  const outerLeft = type === "leftOuter" || type === "fullOuter";
-  const outerRight = type === "rightOuter" || type === "fullOuter";
+  const outer: Record<Side, boolean> = {
+    L: type === "leftOuter" || type === "fullOuter",
+    R: type === "rightOuter" || type === "fullOuter",
+  };
+  const sides: Record<Side, JoinSide> = { L: join.left, R: join.right };
   const joined = joinedRow(on, join.left.columns, join.right.columns);
+  const alone = (s: Side, r: Row) => (s === "L" ? joined(r, null) : joined(null, r));
   const inRange = (l: Row, r: Row): boolean => {
     if (!timeRange) return true;
     const lt = l[timeRange.left];
@@ -44,12 +58,13 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
   };
   // Whether a stored row's match matters: for outer rows and semi joins only (an inner join never marks).
   const marks = type !== "inner";
-  const min: Record<Side, number> = { L: Infinity, R: Infinity };
+  const index: Record<Side, EvictionIndex> = { L: new EvictionIndex(), R: new EvictionIndex() };
   const total: Record<Side, number> = { L: 0, R: 0 };
-  for (const [key, list] of store.entries()) {
-    const side = key[0] as Side;
-    total[side] += list.length;
-    for (const e of list) if (e.t !== null) min[side] = Math.min(min[side], e.t);
+  for (const [key, st] of store.entries()) {
+    for (const s of ["L", "R"] as const) {
+      total[s] += st[s].length;
+      for (const e of st[s]) if (e.t !== null) index[s].add(e.t, key);
+    }
   }
   let nulls = 0;
   const name = `symmetricHashJoin(${type})`;
@@ -57,22 +72,18 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
   const combine = (left: MicroBatch<Row>, right: MicroBatch<Row>): Row[] => {
     const wm = left.watermarkMs;
     const out: Row[] = [];
-    const touched = new Map<string, JoinEntry[]>();
-    const stats = { L: { added: 0, removed: 0, dropped: 0 }, R: { added: 0, removed: 0, dropped: 0 } };
-    // Lists are changed in place and put back at the end of the batch (the store records the keys; a
-    // failed batch fails the query, whose state is then read back from the checkpoint).
-    const entries = (k: string): JoinEntry[] => {
-      let list = touched.get(k);
-      if (!list) {
-        list = store.get(k) ?? [];
-        touched.set(k, list);
+    const touched = new Map<string, JoinState>();
+    const stats: Stats = { L: { added: 0, removed: 0, dropped: 0 }, R: { added: 0, removed: 0, dropped: 0 } };
+    const stateOf = (k: string): JoinState => {
+      let st = touched.get(k);
+      if (!st) {
+        st = store.get(k) ?? { L: [], R: [] };
+        touched.set(k, st);
       }
-      return list;
+      return st;
     };
-    // A lookup that may mark rows matched must put their list back (so the change is persisted).
-    const lookup = (k: string): readonly JoinEntry[] => (marks ? entries(k) : (touched.get(k) ?? store.get(k) ?? []));
-    const late = (side: JoinSide, s: Side, batch: MicroBatch<Row>): Row[] => {
-      const wmInfo = side.watermark;
+    const late = (s: Side, batch: MicroBatch<Row>): Row[] => {
+      const wmInfo = sides[s].watermark;
       if (!wmInfo) return batch.rows;
       let records: LateRecord[] | undefined;
       return batch.rows.filter((row) => {
@@ -89,86 +100,83 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
         return false;
       });
     };
-    const store_ = (s: Side, side: JoinSide, k: string, row: Row, matched: boolean, outer: boolean) => {
+    const keep = (s: Side, st: JoinState, k: string, row: Row, matched: boolean) => {
+      const side = sides[s];
       const t = evictionTime(side, row);
       // Already past its state watermark: it can match nothing later, so it is not kept (an outer row is emitted now).
       if (t !== null && side.eviction && t <= wm + side.eviction.offsetMs) {
-        if (outer && !matched) out.push(s === "L" ? joined(row, null) : joined(null, row));
+        if (outer[s] && !matched) out.push(alone(s, row));
         return;
       }
-      entries(k).push({ r: row, m: matched, t });
-      if (t !== null) min[s] = Math.min(min[s], t);
+      st[s].push({ r: row, m: matched, t });
+      if (t !== null) index[s].add(t, k);
       stats[s].added++;
       total[s]++;
     };
-    for (const row of late(join.left, "L", left)) {
+    for (const row of late("L", left)) {
       const nullKey = hasNullKey(row);
-      const key = nullKey ? "" : keyOf(row);
-      const k = nullKey ? `L${SEP}\u0001${nulls++}` : `L${SEP}${key}`;
+      const k = nullKey ? `\u0001${nulls++}` : keyOf(row);
+      const st = stateOf(k);
       let matched = false;
-      if (!nullKey)
-        for (const e of lookup(`R${SEP}${key}`)) {
-          if (!inRange(row, e.r)) continue;
-          if (semi) {
-            matched = true;
-            break;
-          }
-          out.push(joined(row, e.r));
-          matched = true;
-          if (marks) e.m = true;
-        }
+      for (const e of st.R) {
+        if (!inRange(row, e.r)) continue;
+        matched = true;
+        if (semi) break;
+        out.push(joined(row, e.r));
+        if (marks) e.m = true;
+      }
       if (semi && matched) out.push(joined(row, null));
-      else store_("L", join.left, k, row, matched, outerLeft);
+      else keep("L", st, k, row, matched);
     }
-    for (const row of late(join.right, "R", right)) {
+    for (const row of late("R", right)) {
       const nullKey = hasNullKey(row);
-      const key = nullKey ? "" : keyOf(row);
-      const k = nullKey ? `R${SEP}\u0001${nulls++}` : `R${SEP}${key}`;
+      const k = nullKey ? `\u0001${nulls++}` : keyOf(row);
+      const st = stateOf(k);
       let matched = false;
-      if (!nullKey)
-        for (const e of lookup(`L${SEP}${key}`)) {
-          if (!inRange(e.r, row)) continue;
-          if (semi) {
-            if (!e.m) out.push(joined(e.r, null));
-          } else out.push(joined(e.r, row));
-          matched = true;
-          if (marks) e.m = true;
-        }
-      store_("R", join.right, k, row, matched, outerRight);
+      for (const e of st.L) {
+        if (!inRange(e.r, row)) continue;
+        if (!semi) out.push(joined(e.r, row));
+        else if (!e.m) out.push(joined(e.r, null));
+        matched = true;
+        if (marks) e.m = true;
+      }
+      keep("R", st, k, row, matched);
     }
-    for (const [k, list] of touched) list.length > 0 ? store.put(k, list) : store.remove(k);
-    evict("L", join.left, wm, outerLeft, out, stats.L);
-    evict("R", join.right, wm, outerRight, out, stats.R);
+    for (const [k, st] of touched) st.L.length + st.R.length > 0 ? store.put(k, st) : store.remove(k);
+    evict("L", wm, out, stats);
+    evict("R", wm, out, stats);
     store.commit();
     report(left, stats);
     return out;
   };
 
   /** Rows no future row can match leave state; an outer side's unmatched ones are emitted with nulls. */
-  const evict = (s: Side, side: JoinSide, wm: number, outer: boolean, out: Row[], stat: { removed: number }) => {
-    if (!side.eviction) return;
-    const threshold = wm + side.eviction.offsetMs;
-    if (min[s] > threshold) return;
-    min[s] = Infinity;
-    for (const [k, list] of [...store.entries()]) {
-      if (k[0] !== s) continue;
-      const keep: JoinEntry[] = [];
-      for (const e of list) {
+  const evict = (s: Side, wm: number, out: Row[], stats: Stats) => {
+    const { eviction } = sides[s];
+    if (!eviction) return;
+    const threshold = wm + eviction.offsetMs;
+    if (!index[s].due(threshold)) return;
+    for (const k of index[s].take(threshold)) {
+      const st = store.get(k);
+      if (!st) continue;
+      const kept: JoinEntry[] = [];
+      for (const e of st[s]) {
         if (e.t !== null && e.t <= threshold) {
-          stat.removed++;
+          stats[s].removed++;
           total[s]--;
-          if (outer && !e.m) out.push(s === "L" ? joined(e.r, null) : joined(null, e.r));
+          if (outer[s] && !e.m) out.push(alone(s, e.r));
         } else {
-          keep.push(e);
-          if (e.t !== null) min[s] = Math.min(min[s], e.t);
+          kept.push(e);
+          if (e.t !== null) index[s].add(e.t, k); // still kept: listed again
         }
       }
-      if (keep.length === 0) store.remove(k);
-      else if (keep.length !== list.length) store.put(k, keep);
+      if (kept.length === st[s].length) continue;
+      st[s] = kept;
+      st.L.length + st.R.length > 0 ? store.put(k, st) : store.remove(k);
     }
   };
 
-  const report = (batch: MicroBatch<Row>, stats: Record<Side, { added: number; removed: number; dropped: number }>) => {
+  const report = (batch: MicroBatch<Row>, stats: Stats) => {
     for (const [s, label] of [
       ["L", "left"],
       ["R", "right"],
@@ -185,7 +193,7 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinEntry[]>) {
   };
 
   const hasExpiredState = (wm: number) =>
-    (join.left.eviction !== undefined && min.L <= wm + join.left.eviction.offsetMs) ||
-    (join.right.eviction !== undefined && min.R <= wm + join.right.eviction.offsetMs);
+    (join.left.eviction !== undefined && index.L.due(wm + join.left.eviction.offsetMs)) ||
+    (join.right.eviction !== undefined && index.R.due(wm + join.right.eviction.offsetMs));
   return { name, combine, hasExpiredState };
 }

@@ -14,7 +14,7 @@ export class ChangelogStateStore<V> extends MemoryStateStore<V> {
   }
 
   override commit(): number {
-    for (const key of this.undo.keys()) this.changed.add(key);
+    for (const key of this.changedKeys()) this.changed.add(key);
     return super.commit();
   }
 

@@ -28,7 +28,7 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
 
   override commit(): number {
     const lines = ["v1"];
-    for (const key of this.undo.keys()) {
+    for (const key of this.changedKeys()) {
       lines.push(this.map.has(key) ? JSON.stringify(["p", key, this.map.get(key)]) : JSON.stringify(["r", key]));
     }
     const version = super.commit();

@@ -4,12 +4,14 @@ const ABSENT = Symbol("absent");
 
 /**
  * In-memory state: a Map plus an undo log of the values a batch overwrote, so `abort()` restores the
- * last committed version without copying the whole map every batch.
+ * last committed version without copying the whole map every batch. The log is two arrays appended
+ * to (one Map lookup per write, no bookkeeping per key); `abort()` replays it backwards. Values are
+ * never `undefined` (that reads as "absent").
  */
 export class MemoryStateStore<V> implements StateStore<V> {
   protected readonly map = new Map<string, V>();
-  /** Values this batch overwrote (ABSENT: the key was new); its keys are exactly the keys changed. */
-  protected readonly undo = new Map<string, V | typeof ABSENT>();
+  private undoKeys: string[] = [];
+  private undoValues: (V | typeof ABSENT)[] = [];
 
   constructor(public version = 0) {}
 
@@ -26,32 +28,40 @@ export class MemoryStateStore<V> implements StateStore<V> {
   }
 
   put(key: string, value: V): void {
-    this.remember(key);
+    const old = this.map.get(key);
+    this.undoKeys.push(key);
+    this.undoValues.push(old === undefined ? ABSENT : old);
     this.map.set(key, value);
   }
 
   remove(key: string): void {
-    if (!this.map.has(key)) return;
-    this.remember(key);
+    const old = this.map.get(key);
+    if (old === undefined) return;
+    this.undoKeys.push(key);
+    this.undoValues.push(old);
     this.map.delete(key);
   }
 
   commit(): number {
-    this.undo.clear();
+    this.undoKeys = [];
+    this.undoValues = [];
     return ++this.version;
   }
 
   abort(): void {
-    for (const [key, old] of this.undo) {
+    for (let i = this.undoKeys.length - 1; i >= 0; i--) {
+      const key = this.undoKeys[i] as string;
+      const old = this.undoValues[i];
       if (old === ABSENT) this.map.delete(key);
-      else this.map.set(key, old);
+      else this.map.set(key, old as V);
     }
-    this.undo.clear();
+    this.undoKeys = [];
+    this.undoValues = [];
   }
 
-  private remember(key: string): void {
-    if (this.undo.has(key)) return;
-    this.undo.set(key, this.map.has(key) ? this.map.get(key)! : ABSENT);
+  /** The keys this batch changed (before `commit()`), each once. */
+  protected changedKeys(): Set<string> {
+    return new Set(this.undoKeys);
   }
 }
 
