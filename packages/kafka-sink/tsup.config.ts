@@ -1,11 +1,3 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.shared.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  external: ["rxjs", "@skp/core", "kafkajs"],
-});
+export default packageBuild({ entry: ["src/index.ts"], external: ["rxjs", "@skp/core", "kafkajs"] });

@@ -1,12 +1,7 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.shared.js";
 
-export default defineConfig({
+export default packageBuild({
   entry: ["src/index.ts", "src/encode-worker.js"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  shims: true, // import.meta.url in the CommonJS build (the pool finds encode-worker.js beside it)
   external: ["@skp/core", "hyparquet", "hyparquet-writer"],
+  shims: true,
 });

@@ -1,12 +1,3 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.shared.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  shims: true, // import.meta.url in the CommonJS build (the server finds assets/ beside dist/)
-  external: ["@skp/core", "prom-client", "uplot"],
-});
+export default packageBuild({ entry: ["src/index.ts"], external: ["@skp/core", "prom-client", "uplot"], shims: true });

@@ -1,15 +1,3 @@
-import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { packageTests } from "../../vitest.shared.js";
 
-export default defineConfig({
-  resolve: {
-    // Test against core's source, so a change in core is tested here without a rebuild.
-    alias: { "@skp/core": fileURLToPath(new URL("../core/src/index.ts", import.meta.url)) },
-  },
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    fileParallelism: false,
-  },
-});
+export default packageTests();

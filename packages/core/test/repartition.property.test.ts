@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { count, memorySink, readStream, sum, window } from "../src/index.js";
 import type { Ev } from "./sharded-world.js";
-import { shardedSource, World } from "./sharded-world.js";
+import { runSchedule, shardedSource, World } from "./sharded-world.js";
 import { windowEntry, windowSums } from "./window-sums.js";
 
 const P = 3;
@@ -68,17 +68,7 @@ describe("repartitioned state: rows not keyed by their group, over processes sha
                 .start(),
             ),
           );
-          try {
-            for (const s of steps) {
-              if (s.kind === "move") world.owner[s.p] = s.to;
-              else if (s.kind === "moveExchange") exchangeWorld.owner[s.p] = s.to;
-              else await queries[s.proc]?.processAllAvailable();
-            }
-            for (let round = 0; round < 3; round++) for (const q of queries) await q.processAllAvailable();
-          } finally {
-            for (const q of queries) await q.stop();
-          }
-          const union = sinks.flatMap((s) => s.rows).filter((r) => r.id >= 0);
+          const union = await runSchedule(queries, sinks, steps, { input: world, exchange: exchangeWorld });
           const got = new Map(union.map(windowEntry));
           expect(union.length).toBe(got.size);
           expect(got).toEqual(windowSums(data));

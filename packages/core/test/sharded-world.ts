@@ -144,3 +144,29 @@ function worldExchange(input: World, me: number, ex: { world: World; replay: () 
     reader: () => ({ ...shardedSource<Message>(ex.world, me, ex.maxPerBatch), fields: MESSAGE_FIELDS }) as never,
   };
 }
+
+/** A step of a schedule: run a process, or hand a partition (of the input or of the exchange) to another. */
+export type Step = { kind: "run"; proc: number } | { kind: "move" | "moveExchange"; p: number; to: number };
+
+/**
+ * Runs the schedule against the processes' queries, then everyone until nothing is left to do (a
+ * partition waits for its last owner's commit), then stops them all; resolves to every window the
+ * processes emitted (ids ≥ 0: without the far-future closers).
+ */
+export async function runSchedule<W extends { id: number }>(
+  queries: readonly { processAllAvailable(): Promise<void>; stop(): Promise<void> }[],
+  sinks: readonly { rows: readonly W[] }[],
+  steps: readonly Step[],
+  worlds: { input: World; exchange?: World },
+): Promise<W[]> {
+  try {
+    for (const s of steps) {
+      if (s.kind === "run") await queries[s.proc]?.processAllAvailable();
+      else ((s.kind === "move" ? worlds.input : worlds.exchange)?.owner ?? [])[s.p] = s.to;
+    }
+    for (let round = 0; round < 3; round++) for (const q of queries) await q.processAllAvailable();
+  } finally {
+    for (const q of queries) await q.stop();
+  }
+  return sinks.flatMap((s) => s.rows).filter((r) => r.id >= 0);
+}
