@@ -7,7 +7,7 @@ import { keyEncoder } from "./aggregate-support.js";
 import { batchOperator, withRows } from "./batch-operator.js";
 import { joinedRow } from "./join-row.js";
 
-type Index = Map<string, Row[]>;
+type Index = Map<unknown, Row[]>;
 
 /**
  * A stream joined with a static table (Spark's stream-static join): no state — each batch's rows are
@@ -18,12 +18,23 @@ type Index = Map<string, Row[]>;
  */
 export function staticJoin(node: StaticJoinNode, leftColumns: readonly string[]): OperatorFunction<MicroBatch<Row>, MicroBatch<Row>> {
   const { on, type, right } = node;
-  const keyOf = keyEncoder(on);
+  // One key column: index by its value itself when it is a string, number or boolean (a Map keeps 1 and
+  // "1" apart); otherwise, or for several columns, by the encoded key.
+  const encode = keyEncoder(on);
+  const single = on.length === 1 ? (on[0] as string) : undefined;
+  const keyOf = (row: Row): unknown => {
+    if (single === undefined) return encode(row);
+    const v = row[single];
+    return typeof v === "object" ? encode(row) : v;
+  };
   const rightColumns = Object.keys(right.fields).filter((c) => !on.includes(c));
   const leftOthers = leftColumns.filter((c) => !on.includes(c));
   // One compiled object literal per output row (see joinedRow): no per-row arrays or spreads.
   const build = joinedRow(on, leftOthers, rightColumns);
-  const hasNullKey = (row: Row) => on.some((c) => row[c] === null || row[c] === undefined);
+  const hasNullKey =
+    single !== undefined
+      ? (row: Row) => row[single] === null || row[single] === undefined
+      : (row: Row) => on.some((c) => row[c] === null || row[c] === undefined);
   const index = (rows: readonly Row[]): Index => {
     const out: Index = new Map();
     for (const r of rows) {
