@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { count, int, long, MemoryStream, memorySink, readStream, staticFrame, string, struct, window } from "../src/index.js";
+import { any, count, int, long, MemoryStream, memorySink, readStream, staticFrame, string, struct, window } from "../src/index.js";
 import { runBatches, SEC, secondsInput } from "./helpers.js";
 
 const users = staticFrame(
@@ -114,6 +114,31 @@ describe("stream-static join", () => {
     await q.stop();
     expect(sink.rows.map((r) => r.country)).toEqual(["NL", "BE"]);
     expect(loads).toBe(2);
+  });
+
+  it('keys match by value and type: 1 is not "1"; a struct key matches an equal struct', async () => {
+    const input = new MemoryStream(struct({ k: any(), v: long() }));
+    const table = staticFrame(
+      [
+        { k: "1", tag: "string one" },
+        { k: 1, tag: "number one" },
+        { k: { a: 1 }, tag: "struct" },
+      ],
+      struct({ k: any(), tag: string() }),
+    );
+    const { sink } = await runBatches(input, readStream(input).join(table, { on: "k" }), [
+      [
+        { k: 1, v: 1 },
+        { k: "1", v: 2 },
+        { k: { a: 1 }, v: 3 },
+        { k: true, v: 4 },
+      ],
+    ]);
+    expect(sink.rows.map((r) => [r.v, r.tag])).toEqual([
+      [1, "number one"],
+      [2, "string one"],
+      [3, "struct"],
+    ]);
   });
 
   it("plan-time errors: a non-key column on both sides, an unknown key, an unsupported type", () => {
