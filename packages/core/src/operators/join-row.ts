@@ -15,3 +15,10 @@ export function joinedRow(on: readonly string[], left: readonly string[], right:
   ];
   return new Function("l", "r", `return {${parts.join(", ")}};`) as (l: Row | null, r: Row | null) => Row;
 }
+
+/** Whether a row's join key has a null (SQL equality: it matches nothing); one column tested directly. */
+export function nullKeyTest(on: readonly string[]): (row: Row) => boolean {
+  const [single] = on;
+  if (on.length === 1 && single !== undefined) return (row) => row[single] === null || row[single] === undefined;
+  return (row) => on.some((c) => row[c] === null || row[c] === undefined);
+}

@@ -5,7 +5,7 @@ import { errors } from "../errors.js";
 import type { StaticJoinNode } from "../plan/nodes.js";
 import { keyEncoder } from "./aggregate-support.js";
 import { batchOperator, withRows } from "./batch-operator.js";
-import { joinedRow } from "./join-row.js";
+import { joinedRow, nullKeyTest } from "./join-row.js";
 
 type Index = Map<unknown, Row[]>;
 
@@ -31,10 +31,7 @@ export function staticJoin(node: StaticJoinNode, leftColumns: readonly string[])
   const leftOthers = leftColumns.filter((c) => !on.includes(c));
   // One compiled object literal per output row (see joinedRow): no per-row arrays or spreads.
   const build = joinedRow(on, leftOthers, rightColumns);
-  const hasNullKey =
-    single !== undefined
-      ? (row: Row) => row[single] === null || row[single] === undefined
-      : (row: Row) => on.some((c) => row[c] === null || row[c] === undefined);
+  const hasNullKey = nullKeyTest(on);
   const index = (rows: readonly Row[]): Index => {
     const out: Index = new Map();
     for (const r of rows) {

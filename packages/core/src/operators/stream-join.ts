@@ -3,7 +3,7 @@ import type { JoinAnalysis, JoinSide } from "../plan/analyze-join.js";
 import type { StateStore } from "../state/state-store.js";
 import { keyEncoder } from "./aggregate-support.js";
 import { EvictionIndex } from "./join-eviction.js";
-import { joinedRow } from "./join-row.js";
+import { joinedRow, nullKeyTest } from "./join-row.js";
 
 /** A row in join state: the row, whether it has matched, and its eviction time (null: never evicted). */
 export interface JoinEntry {
@@ -51,7 +51,7 @@ export function streamJoin(join: JoinAnalysis, store: StateStore<JoinState>) {
     const rt = r[timeRange.right];
     return typeof lt === "number" && typeof rt === "number" && rt >= lt + timeRange.lowerMs && rt <= lt + timeRange.upperMs;
   };
-  const hasNullKey = (row: Row) => on.some((c) => row[c] === null || row[c] === undefined);
+  const hasNullKey = nullKeyTest(on);
   const evictionTime = (side: JoinSide, row: Row): number | null => {
     const t = side.eviction ? row[side.eviction.column] : null;
     return typeof t === "number" ? t : null;

@@ -2,6 +2,7 @@ import { errors } from "../errors.js";
 import type { SchemaFields } from "../expr/column.js";
 import type { DataType } from "../schema/types.js";
 import { isEventTimeKind } from "../schema/types.js";
+import { requireColumn } from "./columns.js";
 import type { StreamJoinNode, StreamJoinType, TimeRange } from "./nodes.js";
 import type { WatermarkInfo } from "./watermark-info.js";
 
@@ -28,12 +29,6 @@ export interface JoinAnalysis {
   readonly fields: SchemaFields;
 }
 
-const need = (fields: SchemaFields, column: string, where: string): DataType<unknown> => {
-  const type = fields[column];
-  if (!type) throw errors.unknownColumn(column, where, Object.keys(fields));
-  return type;
-};
-
 /**
  * Resolves a stream-stream join against both inputs, with Spark's rules (UnsupportedOperationChecker,
  * StreamingJoinHelper): an outer or semi join needs a watermark on the side whose rows may find no
@@ -48,8 +43,8 @@ export function analyzeStreamJoin(
   if (on.length === 0) throw errors.badOption("join", "on: []", "at least one column to join on");
   const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const c of on) {
-    out[c] = need(left.fields, c, "join (left)");
-    need(right.fields, c, "join (right)");
+    out[c] = requireColumn(left.fields, c, "join (left)");
+    requireColumn(right.fields, c, "join (right)");
   }
   const nullableLeft = type === "rightOuter" || type === "fullOuter";
   const nullableRight = type === "leftOuter" || type === "fullOuter";
@@ -65,7 +60,7 @@ export function analyzeStreamJoin(
       [left, timeRange.left],
       [right, timeRange.right],
     ] as const) {
-      const t = need(side.fields, col, "join timeRange");
+      const t = requireColumn(side.fields, col, "join timeRange");
       if (!isEventTimeKind(t.kind)) throw errors.wrongColumnType(col, "join timeRange", "a timestamp (or epoch-ms long)", t.toString());
     }
     if (timeRange.lowerMs > timeRange.upperMs)

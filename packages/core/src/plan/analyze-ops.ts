@@ -1,6 +1,7 @@
 import { errors } from "../errors.js";
 import type { SchemaFields } from "../expr/column.js";
 import type { DataType } from "../schema/types.js";
+import { requireColumn } from "./columns.js";
 import type { DeduplicateNode, DropNode, RenameNode, StaticJoinNode } from "./nodes.js";
 import type { WatermarkInfo } from "./watermark-info.js";
 
@@ -21,17 +22,11 @@ export interface DedupAnalysis {
   readonly withinWatermark: boolean;
 }
 
-const need = (fields: SchemaFields, column: string, where: string): DataType<unknown> => {
-  const type = fields[column];
-  if (!type) throw errors.unknownColumn(column, where, Object.keys(fields));
-  return type;
-};
-
 export function analyzeDedup(node: DeduplicateNode, fields: SchemaFields, active: ReadonlyMap<string, WatermarkInfo>): DedupAnalysis {
   const verb = node.withinWatermark ? "dropDuplicatesWithinWatermark" : "dropDuplicates";
   const keyColumns = node.columns ?? Object.keys(fields);
   if (keyColumns.length === 0) throw errors.badOption(verb, "[]", "at least one column");
-  for (const c of keyColumns) need(fields, c, verb);
+  for (const c of keyColumns) requireColumn(fields, c, verb);
   const watermarks = [...active.values()];
   const watermark = watermarks[0];
   if (!node.withinWatermark) {
@@ -56,7 +51,7 @@ export function analyzeDedup(node: DeduplicateNode, fields: SchemaFields, active
 }
 
 export function renameFields(node: RenameNode, fields: SchemaFields): SchemaFields {
-  const type = need(fields, node.from, "withColumnRenamed");
+  const type = requireColumn(fields, node.from, "withColumnRenamed");
   if (node.to !== node.from && Object.hasOwn(fields, node.to)) throw errors.duplicateColumn(node.to, "withColumnRenamed");
   const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const [k, t] of Object.entries(fields)) out[k === node.from ? node.to : k] = t;
@@ -65,7 +60,7 @@ export function renameFields(node: RenameNode, fields: SchemaFields): SchemaFiel
 }
 
 export function dropFields(node: DropNode, fields: SchemaFields): SchemaFields {
-  for (const c of node.columns) need(fields, c, "drop");
+  for (const c of node.columns) requireColumn(fields, c, "drop");
   const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const [k, t] of Object.entries(fields)) if (!node.columns.includes(k)) out[k] = t;
   return out;
@@ -77,8 +72,8 @@ export function staticJoinFields(node: StaticJoinNode, left: SchemaFields): Sche
   if (node.on.length === 0) throw errors.badOption("join", "on: []", "at least one column to join on");
   const out: Record<string, DataType<unknown>> = Object.create(null);
   for (const c of node.on) {
-    out[c] = need(left, c, "join (the stream)");
-    need(right, c, "join (the static table)");
+    out[c] = requireColumn(left, c, "join (the stream)");
+    requireColumn(right, c, "join (the static table)");
   }
   for (const [k, t] of Object.entries(left)) if (!node.on.includes(k)) out[k] = t;
   for (const [k, t] of Object.entries(right)) {

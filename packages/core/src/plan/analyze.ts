@@ -10,6 +10,7 @@ import type { JoinAnalysis } from "./analyze-join.js";
 import { analyzeStreamJoin } from "./analyze-join.js";
 import type { DedupAnalysis } from "./analyze-ops.js";
 import { analyzeDedup, dropFields, renameFields, staticJoinFields } from "./analyze-ops.js";
+import { requireColumn } from "./columns.js";
 import type { AggregateNode, PlanNode, SourceNode } from "./nodes.js";
 import { lineage } from "./nodes.js";
 import type { WatermarkInfo } from "./watermark-info.js";
@@ -257,10 +258,4 @@ function analyzeAggregate(node: AggregateNode, fields: SchemaFields, active: Map
   }
   const outputOrder = [...node.keys.map((k) => (typeof k === "string" ? k : k.name)), ...aggregators.map((a) => a.name)];
   return { node, inputFields: fields, keyColumns, window, outputOrder, aggregators, watermark, watermarkKey };
-}
-
-function requireColumn(fields: SchemaFields, column: string, where: string): DataType<unknown> {
-  const type = fields[column];
-  if (!type) throw errors.unknownColumn(column, where, Object.keys(fields));
-  return type;
 }
