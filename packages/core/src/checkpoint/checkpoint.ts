@@ -3,6 +3,8 @@ import type { Offset } from "../sources/source.js";
 import type { CommitMetadata } from "./commit-log.js";
 import { commitSerializer } from "./commit-log.js";
 import type { CheckpointFileSystem } from "./file-system.js";
+import { Journal } from "./journal.js";
+import { journaledFileSystem } from "./journal-fs.js";
 import { FileMetadataLog, parseJsonLine, splitVersioned } from "./metadata-log.js";
 import type { OffsetSeq } from "./offset-seq-log.js";
 import { offsetSeqSerializer } from "./offset-seq-log.js";
@@ -31,21 +33,29 @@ export const FRESH: Recovery = { nextBatchId: 0, watermarkMs: 0, operatorWaterma
  *     offsets/<N>     planned before batch N runs          (offset-seq-log.ts)
  *     commits/<N>     written after the sink committed N   (commit-log.ts)
  *     state/<op>/     operator state, deltas + snapshots   (state/file-state-store.ts)
+ *     wal/<n>.log     the journal: offsets, commits and state deltas, one fdatasync per group (journal.ts)
  *     .lock           the running owner's pid              (refuses a second running query)
+ *
+ * Writes to the offsets and commit logs and state deltas return once journaled; `sync()` is the
+ * barrier that makes them durable (the runtime awaits it before a batch's effects).
  */
 export class Checkpoint {
   readonly offsets: FileMetadataLog<OffsetSeq>;
   readonly commits: FileMetadataLog<CommitMetadata>;
   readonly stateRoot: string;
+  /** The file system logs and state stores write through: journaled entries, plain files otherwise. */
+  readonly fs: CheckpointFileSystem;
 
   private constructor(
-    readonly fs: CheckpointFileSystem,
+    fs: CheckpointFileSystem,
     readonly dir: string,
     readonly queryId: string,
+    private readonly journal: Journal,
     private readonly release: () => Promise<void>,
   ) {
-    this.offsets = new FileMetadataLog(fs, fs.join(dir, "offsets"), offsetSeqSerializer);
-    this.commits = new FileMetadataLog(fs, fs.join(dir, "commits"), commitSerializer);
+    this.fs = journaledFileSystem(fs, dir, journal);
+    this.offsets = new FileMetadataLog(this.fs, fs.join(dir, "offsets"), offsetSeqSerializer);
+    this.commits = new FileMetadataLog(this.fs, fs.join(dir, "commits"), commitSerializer);
     this.stateRoot = fs.join(dir, "state");
   }
 
@@ -69,7 +79,7 @@ export class Checkpoint {
         id = meta.id;
       }
       await Promise.all(["offsets", "commits"].map((d) => fs.mkdirs(fs.join(dir, d))));
-      return new Checkpoint(fs, dir, id, release);
+      return new Checkpoint(fs, dir, id, await Journal.open(fs, dir), release);
     } catch (e) {
       await release();
       throw e;
@@ -149,8 +159,22 @@ ${JSON.stringify(offset)}`,
     return offset;
   }
 
-  close(): Promise<void> {
-    return this.release();
+  /** Makes every log entry and state delta written so far durable, together (one group commit). */
+  sync(): Promise<void> {
+    return this.journal.sync();
+  }
+
+  /** Resolves once everything written so far is durable, leaving the write to the next `sync()`. */
+  whenDurable(): Promise<void> {
+    return this.journal.whenDurable();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.journal.close();
+    } finally {
+      await this.release();
+    }
   }
 }
 

@@ -5,8 +5,15 @@
 export interface CheckpointFileSystem {
   /** The whole file as UTF-8, or undefined when it does not exist. */
   read(path: string): Promise<string | undefined>;
-  /** Atomic replace: write a hidden temp file, fsync it, rename it into place, fsync the directory. */
-  writeAtomic(path: string, data: string): Promise<void>;
+  /**
+   * Atomic replace: write a hidden temp file, fsync it, rename it into place, fsync the directory.
+   * With `durable: false` the fsyncs are skipped: still atomic for readers, not across a power loss.
+   */
+  writeAtomic(path: string, data: string, options?: { durable?: boolean }): Promise<void>;
+  /** The whole file's bytes, or undefined when it does not exist. */
+  readBytes(path: string): Promise<Uint8Array | undefined>;
+  /** Opens (creating it, durably, if missing) a file to append to: the write-ahead journal's segments. */
+  openAppend(path: string): Promise<AppendFile>;
   /** Entry names in `dir`, or [] when it does not exist. */
   list(dir: string): Promise<string[]>;
   remove(path: string): Promise<void>;
@@ -17,4 +24,17 @@ export interface CheckpointFileSystem {
    */
   lock(dir: string, owner: string): Promise<() => Promise<void>>;
   join(...parts: string[]): string;
+}
+
+/**
+ * A file opened for appending whose writes are durable when they resolve (O_DSYNC: one system call
+ * does the write and its fdatasync, so it runs whole on a worker thread while the engine computes).
+ */
+export interface AppendFile {
+  write(data: Uint8Array): Promise<void>;
+  /** fdatasync, after `truncate`. */
+  sync(): Promise<void>;
+  /** Cuts the file to `size` bytes (a torn tail found at recovery). */
+  truncate(size: number): Promise<void>;
+  close(): Promise<void>;
 }

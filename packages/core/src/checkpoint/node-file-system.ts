@@ -1,10 +1,10 @@
 import { errors } from "../errors.js";
-import type { CheckpointFileSystem } from "./file-system.js";
+import type { AppendFile, CheckpointFileSystem } from "./file-system.js";
 
 type Fs = typeof import("node:fs/promises");
 type Path = typeof import("node:path");
 
-let modules: Promise<{ fs: Fs; path: Path; hostname: string }> | undefined;
+let modules: Promise<{ fs: Fs; path: Path; hostname: string; fsConstants: typeof import("node:fs").constants }> | undefined;
 
 /** Node's modules, loaded on first use so that bundles which never checkpoint never load `node:fs`. */
 function node() {
@@ -12,6 +12,7 @@ function node() {
     fs,
     path,
     hostname: os.hostname(),
+    fsConstants: fs.constants,
   })));
 }
 
@@ -30,10 +31,15 @@ export function nodeFileSystem(): CheckpointFileSystem {
       }
     },
 
-    async writeAtomic(file, data) {
+    async writeAtomic(file, data, options) {
       const { fs, path } = await node();
       const dir = path.dirname(file);
       const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+      if (options?.durable === false) {
+        await fs.writeFile(tmp, data, "utf8");
+        await fs.rename(tmp, file);
+        return;
+      }
       const handle = await fs.open(tmp, "w");
       try {
         await handle.writeFile(data, "utf8");
@@ -43,12 +49,40 @@ export function nodeFileSystem(): CheckpointFileSystem {
       }
       await fs.rename(tmp, file);
       // The rename is only durable once the directory entry is on disk.
-      const dirHandle = await fs.open(dir, "r");
+      await syncDir(fs, dir);
+    },
+
+    async readBytes(file) {
+      const { fs } = await node();
       try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
+        return await fs.readFile(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
       }
+    },
+
+    async openAppend(file): Promise<AppendFile> {
+      const { fs, path, fsConstants } = await node();
+      const existed = await fs.stat(file).then(
+        () => true,
+        () => false,
+      );
+      const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = fsConstants;
+      const handle = await fs.open(file, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC);
+      if (!existed) {
+        await handle.sync();
+        await syncDir(fs, path.dirname(file));
+      }
+      return {
+        write: async (data) => {
+          let done = 0;
+          while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten;
+        },
+        sync: () => handle.datasync(),
+        truncate: (size) => handle.truncate(size),
+        close: () => handle.close(),
+      };
     },
 
     async list(dir) {
@@ -96,6 +130,15 @@ export function nodeFileSystem(): CheckpointFileSystem {
 
     join: (...parts) => parts.join("/").replace(/\/+/g, "/"),
   };
+}
+
+async function syncDir(fs: Fs, dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function parseLock(text: string): { pid: number; host: string; owner: string } | undefined {

@@ -51,7 +51,7 @@ export async function openCheckpoint(
   const checkpoint = await Checkpoint.open(fs, location, shape, owner);
   try {
     const recovery = await checkpoint.recover(settings.conf);
-    return { checkpoint, recovery, provider: new FileStateStoreProvider(fs, checkpoint.stateRoot, settings.snapshotInterval) };
+    return { checkpoint, recovery, provider: new FileStateStoreProvider(checkpoint.fs, checkpoint.stateRoot, settings.snapshotInterval) };
   } catch (e) {
     await checkpoint.close();
     throw e;

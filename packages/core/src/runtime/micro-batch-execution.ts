@@ -55,6 +55,8 @@ export class MicroBatchExecution extends StreamExecution {
   private readonly runner: OperatorRunner;
   private previousTriggerStartMs: number | undefined;
   private unsubscribeSource: (() => void) | undefined;
+  /** A batch committed to the checkpoint journal but not yet to the source: its end, and when it is durable. */
+  private uncommitted: { end: Offset; durable: Promise<void> | undefined } | undefined;
 
   constructor(private readonly config: ExecutionConfig) {
     super(config.trigger.kind === "default");
@@ -130,6 +132,7 @@ export class MicroBatchExecution extends StreamExecution {
     const hasData = !sameOffset(latest, this.committed);
     const noDataBatchDue = !hasData && this.runner.noDataBatchDue();
     if (!hasData && !noDataBatchDue) {
+      await this.commitSource(true);
       this.settleWaiters(gen);
       return false;
     }
@@ -154,7 +157,8 @@ export class MicroBatchExecution extends StreamExecution {
     const batchId = this.batchId;
     const watermarkMs = this.runner.watermarkMs;
     if (checkpoint && !replay) {
-      // Write-ahead: the plan for batch N is durable before any of its effects.
+      // Write-ahead: the plan for batch N is journaled now and durable before any of its effects (the
+      // barrier below); reading and running the batch overlap with that fsync.
       await timed(durationMs, "walCommit", () =>
         checkpoint.offsets.add(batchId, {
           batchWatermarkMs: watermarkMs,
@@ -166,12 +170,16 @@ export class MicroBatchExecution extends StreamExecution {
         }),
       );
     }
+    const planDurable = checkpoint?.sync();
+    planDurable?.catch(() => {}); // awaited below; a failure surfaces there
     const rows = sameOffset(start, end)
       ? []
       : await timed(durationMs, "getBatch", () => sourcePhase(source.description, "getBatch", () => source.getBatch(start, end)));
     const ctx = new BatchContext();
     const out = await timed(durationMs, "addBatch", async () => {
       const outRows = await this.runner.run(batchId, rows as Row[], end, ctx);
+      if (planDurable) await timed(durationMs, "walCommit", () => planDurable);
+      await this.commitSource();
       for (const side of sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
         await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id, sideOutput: side.kind });
@@ -182,11 +190,15 @@ export class MicroBatchExecution extends StreamExecution {
     });
     this.runner.advance(ctx);
     await timed(durationMs, "commitOffsets", async () => {
+      // Journaled, not written yet: it shares the fdatasync of the next batch's plan (which is durable
+      // only after it: one ordered log), and the source hears of it once it is durable (`commitSource`).
       await checkpoint?.commits.add(batchId, {
         nextBatchWatermarkMs: this.runner.watermarkMs,
         operatorWatermarks: this.runner.watermarkSnapshot(),
       });
-      await sourcePhase(source.description, "commit", () => source.commit(end));
+      this.uncommitted = { end, durable: checkpoint?.whenDurable() };
+      this.uncommitted.durable?.catch(() => {}); // awaited in commitSource
+      if (!checkpoint) await this.commitSource();
     });
     this.committed = end;
     this.batchId++;
@@ -224,6 +236,16 @@ export class MicroBatchExecution extends StreamExecution {
     this.previousTriggerStartMs = triggerStart;
   }
 
+  /** Tells the source the last committed batch's end, once the commit is durable. */
+  private async commitSource(flush = false): Promise<void> {
+    const pending = this.uncommitted;
+    if (pending === undefined) return;
+    if (flush) await this.config.checkpoint?.sync();
+    await pending.durable;
+    this.uncommitted = undefined;
+    await sourcePhase(this.config.source.description, "commit", () => this.config.source.commit(pending.end));
+  }
+
   private async purge(checkpoint: Checkpoint, batchId: number): Promise<void> {
     const threshold = await checkpoint.purge(batchId, this.config.retainBatches);
     // State version v is what batch v-1 produced; restarting at `threshold` needs version `threshold`.
@@ -243,6 +265,7 @@ export class MicroBatchExecution extends StreamExecution {
     this.unsubscribeSource?.();
     const { source, sink } = this.config;
     try {
+      if (!this.exception) await this.commitSource(true);
       await source.stop();
       await sink.stop?.();
     } catch (e) {

@@ -16,6 +16,9 @@ import type { StateStore, StateStoreProvider } from "./state-store.js";
  */
 export class FileStateStore<V> extends MemoryStateStore<V> {
   private pending: { version: number; delta: string; snapshot?: string }[] = [];
+  private snapshots: Promise<void> = Promise.resolve();
+  private snapshotFailure: unknown;
+  private dirMade = false;
 
   constructor(
     private readonly fs: CheckpointFileSystem,
@@ -38,16 +41,29 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
     return version;
   }
 
+  /**
+   * Deltas go to the checkpoint journal (durable with the batch's group commit). Snapshots are written
+   * in the background: a restart can always rebuild from the deltas, and `purge` waits for them.
+   */
   async persist(): Promise<void> {
-    await this.fs.mkdirs(this.dir);
+    if (this.snapshotFailure) throw this.snapshotFailure;
+    if (!this.dirMade) {
+      await this.fs.mkdirs(this.dir);
+      this.dirMade = true;
+    }
     for (const p of this.pending) {
       await this.fs.writeAtomic(this.fs.join(this.dir, `${p.version}.delta`), p.delta);
-      if (p.snapshot !== undefined) await this.fs.writeAtomic(this.fs.join(this.dir, `${p.version}.snapshot`), p.snapshot);
+      const snapshot = p.snapshot;
+      if (snapshot !== undefined) {
+        const file = this.fs.join(this.dir, `${p.version}.snapshot`);
+        this.snapshots = this.snapshots.then(() => this.fs.writeAtomic(file, snapshot)).catch((e) => void (this.snapshotFailure ??= e));
+      }
     }
     this.pending = [];
   }
 
   async purge(minVersion: number): Promise<void> {
+    await this.snapshots;
     const files = await listVersions(this.fs, this.dir);
     const base = Math.max(0, ...files.filter((f) => f.kind === "snapshot" && f.version <= minVersion).map((f) => f.version));
     if (base === 0) return;

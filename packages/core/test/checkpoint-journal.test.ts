@@ -1,0 +1,211 @@
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { AppendFile, CheckpointFileSystem } from "../src/checkpoint/file-system.js";
+import { Journal } from "../src/checkpoint/journal.js";
+import { decodeSegment, encodeRecord, type JournalRecord } from "../src/checkpoint/journal-format.js";
+import { MemoryStream, memorySink } from "../src/index.js";
+import { eventSchema, SCENARIO, tempDir, windowedSums } from "./checkpoint-helpers.js";
+
+type Out = { window: { start: number; end: number }; id: number; n: number; total: number };
+
+async function run(dir: string, input: MemoryStream<typeof eventSchema>, batches: (typeof SCENARIO)[number][], sink = memorySink<Out>()) {
+  const q = await windowedSums(input).writeStream.format(sink).option("checkpointLocation", dir).start();
+  for (const batch of batches) {
+    input.addData(batch);
+    await q.processAllAvailable();
+  }
+  await q.stop();
+  return sink;
+}
+
+const segments = (dir: string) => readdirSync(join(dir, "wal")).filter((n) => n.endsWith(".log"));
+const lastRows = (sink: ReturnType<typeof memorySink<Out>>) => sink.batches.flatMap((b) => b.rows);
+
+describe("checkpoint journal", () => {
+  it("keeps offsets, commits and state deltas in wal/ and copies each to its own file", async () => {
+    const dir = tempDir();
+    await run(dir, new MemoryStream(eventSchema, { name: "events" }), SCENARIO.slice(0, 3));
+    expect(segments(dir).length).toBeGreaterThan(0);
+    const records = segments(dir).flatMap((s) => decodeSegment(readFileSync(join(dir, "wal", s))).records);
+    const paths = records.map((r) => r.path);
+    expect(paths).toEqual(expect.arrayContaining(["offsets/0", "commits/0", "offsets/2", "commits/2"]));
+    expect(paths.some((p) => /^state\/\d+\/1\.delta$/.test(p))).toBe(true);
+    for (const r of records) expect(readFileSync(join(dir, r.path), "utf8")).toBe(r.text);
+  });
+
+  it("runs a batch's sink only once its offsets entry is on disk in the journal", async () => {
+    const dir = tempDir();
+    const input = new MemoryStream(eventSchema, { name: "events" });
+    const seen: boolean[] = [];
+    const journaled = (batchId: number) =>
+      segments(dir).some((s) => decodeSegment(readFileSync(join(dir, "wal", s))).records.some((r) => r.path === `offsets/${batchId}`));
+    const q = await windowedSums(input)
+      .writeStream.foreachBatch((_rows, batchId) => void seen.push(journaled(batchId)))
+      .option("checkpointLocation", dir)
+      .start();
+    for (const batch of SCENARIO) {
+      input.addData(batch);
+      await q.processAllAvailable();
+    }
+    await q.stop();
+    expect(seen.length).toBeGreaterThanOrEqual(SCENARIO.length);
+    expect(seen.every(Boolean)).toBe(true);
+  });
+
+  it("rewrites a copy a crash left missing or damaged from the journal", async () => {
+    const dir = tempDir();
+    const input = new MemoryStream(eventSchema, { name: "events" });
+    const expected = lastRows(await run(tempDir(), new MemoryStream(eventSchema, { name: "events" }), SCENARIO));
+    const first = await run(dir, input, SCENARIO.slice(0, 4));
+    const commit = readFileSync(join(dir, "commits", "3"), "utf8");
+    rmSync(join(dir, "offsets", "3"));
+    writeFileSync(join(dir, "commits", "3"), "");
+    const rest = await run(dir, input, SCENARIO.slice(4));
+    expect(readFileSync(join(dir, "commits", "3"), "utf8")).toBe(commit);
+    expect(existsSync(join(dir, "offsets", "3"))).toBe(true);
+    expect([...lastRows(first), ...lastRows(rest)]).toEqual(expected);
+  });
+
+  it("drops a torn tail (a write cut short) and re-runs the batch it would have committed", async () => {
+    const dir = tempDir();
+    const input = new MemoryStream(eventSchema, { name: "events" });
+    const expected = await run(tempDir(), new MemoryStream(eventSchema, { name: "events" }), SCENARIO);
+    const first = await run(dir, input, SCENARIO.slice(0, 4));
+    // The last record is the newest commit: cut it in half, and its copy with it (it is written after).
+    const last = segments(dir).sort((a, b) => Number.parseInt(b) - Number.parseInt(a))[0]!;
+    const bytes = readFileSync(join(dir, "wal", last));
+    const decoded = decodeSegment(bytes);
+    const tail = decoded.records.at(-1)!;
+    expect(tail.path).toMatch(/^commits\/\d+$/);
+    truncateSync(join(dir, "wal", last), bytes.length - 5);
+    rmSync(join(dir, tail.path));
+    const rest = await run(dir, input, SCENARIO.slice(4));
+    // The uncommitted batch runs again (a sink that was not idempotent would see it twice) …
+    const rerun = Number(tail.path.split("/")[1]);
+    expect(rest.batches[0]!.batchId).toBe(rerun);
+    // … and from then on the output is exactly the uninterrupted run's.
+    const byBatch = new Map([...first.batches, ...rest.batches].map((b) => [b.batchId, b.rows]));
+    expect(expected.batches.map((b) => byBatch.get(b.batchId))).toEqual(expected.batches.map((b) => b.rows));
+  });
+
+  it("refuses a journal damaged in the middle, naming the segment", async () => {
+    const dir = tempDir();
+    const input = new MemoryStream(eventSchema, { name: "events" });
+    await run(dir, input, SCENARIO.slice(0, 4));
+    const file = join(dir, "wal", segments(dir)[0]!);
+    const bytes = readFileSync(file);
+    bytes[12] = bytes[12]! ^ 0xff; // inside the first record's payload
+    writeFileSync(file, bytes);
+    await expect(windowedSums(input).writeStream.format(memorySink()).option("checkpointLocation", dir).start()).rejects.toThrow(
+      /wal\/0\.log cannot be read: damaged record at byte 0 with records after it/,
+    );
+  });
+});
+
+const record = fc.record({ path: fc.stringMatching(/^[a-z]{1,8}\/\d{1,4}$/), text: fc.string({ maxLength: 200, unit: "grapheme" }) });
+
+describe("journal frames", () => {
+  it("a segment cut at any byte decodes to a prefix of what was appended, never to a wrong record", () => {
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 12 }), fc.nat(), (records, cutAt) => {
+        const frames = records.map(encodeRecord);
+        const all = Buffer.concat(frames);
+        const cut = cutAt % (all.length + 1);
+        const decoded = decodeSegment(all.subarray(0, cut));
+        expect(decoded.corruptAt).toBeUndefined();
+        expect(decoded.records).toEqual(records.slice(0, decoded.records.length));
+        const whole = { bytes: 0, count: 0 };
+        for (const f of frames) {
+          if (whole.bytes + f.length > cut) break;
+          whole.bytes += f.length;
+          whole.count++;
+        }
+        expect(decoded.records.length).toBe(whole.count);
+        expect(decoded.validBytes).toBe(whole.bytes);
+      }),
+    );
+  });
+});
+
+/** A file system in memory that counts durable writes and can hold them, to watch the group commit. */
+function countingFs() {
+  const files = new Map<string, Uint8Array>();
+  let syncs = 0;
+  let gate: Promise<void> = Promise.resolve();
+  const fs: CheckpointFileSystem = {
+    read: async (p) => (files.has(p) ? new TextDecoder().decode(files.get(p)) : undefined),
+    readBytes: async (p) => files.get(p),
+    writeAtomic: async (p, d) => void files.set(p, new TextEncoder().encode(d)),
+    list: async (dir) => [...files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1)),
+    remove: async (p) => void files.delete(p),
+    mkdirs: async () => {},
+    lock: async () => async () => {},
+    join: (...parts) => parts.join("/"),
+    openAppend: async (p): Promise<AppendFile> => {
+      files.set(p, files.get(p) ?? new Uint8Array());
+      return {
+        write: async (d) => {
+          await gate; // a durable write (O_DSYNC) takes a while
+          syncs++;
+          files.set(p, Buffer.concat([files.get(p)!, d]));
+        },
+        sync: async () => {},
+        truncate: async (n) => void files.set(p, files.get(p)!.subarray(0, n)),
+        close: async () => {},
+      };
+    },
+  };
+  return {
+    fs,
+    files,
+    syncs: () => syncs,
+    hold() {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return release;
+    },
+  };
+}
+
+describe("journal group commit", () => {
+  it("writes nothing on append, and what is appended while a write runs with the next single write", async () => {
+    const env = countingFs();
+    const journal = await Journal.open(env.fs, "/chk");
+    const release = env.hold();
+    journal.append({ path: "offsets/0", text: "a" });
+    journal.append({ path: "commits/x", text: "appended, not written" });
+    expect(env.syncs()).toBe(0);
+    const first = journal.sync();
+    await new Promise((r) => setTimeout(r, 5)); // the first group is now waiting in its durable write
+    const later: JournalRecord[] = Array.from({ length: 50 }, (_, i) => ({ path: `commits/${i}`, text: String(i) }));
+    for (const r of later) journal.append(r);
+    let secondDone = false;
+    const second = journal.sync().then(() => (secondDone = true));
+    expect(secondDone).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect(env.syncs()).toBe(2);
+    await journal.close();
+    const reopened = await Journal.open(env.fs, "/chk");
+    expect(reopened.read("commits/49")).toBe("49");
+    expect(reopened.read("offsets/0")).toBe("a");
+  });
+
+  it("deletes a closed segment once none of its records is live", async () => {
+    const env = countingFs();
+    const journal = await Journal.open(env.fs, "/chk");
+    for (let i = 0; i < 600; i++) {
+      journal.append({ path: `offsets/${i}`, text: String(i) });
+      await journal.sync();
+    }
+    expect(env.files.has("/chk/wal/0.log")).toBe(true);
+    for (let i = 0; i < 512; i++) journal.remove(`offsets/${i}`);
+    await journal.close();
+    expect(env.files.has("/chk/wal/0.log")).toBe(false);
+    const reopened = await Journal.open(env.fs, "/chk");
+    expect(reopened.read("offsets/511")).toBeUndefined();
+    expect(reopened.read("offsets/599")).toBe("599");
+  });
+});
