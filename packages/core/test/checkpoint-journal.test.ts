@@ -74,7 +74,7 @@ describe("checkpoint journal", () => {
     const expected = await run(tempDir(), new MemoryStream(eventSchema, { name: "events" }), SCENARIO);
     const first = await run(dir, input, SCENARIO.slice(0, 4));
     // The last record is the newest commit: cut it in half, and its copy with it (it is written after).
-    const last = segments(dir).sort((a, b) => Number.parseInt(b) - Number.parseInt(a))[0]!;
+    const last = segments(dir).sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10))[0]!;
     const bytes = readFileSync(join(dir, "wal", last));
     const decoded = decodeSegment(bytes);
     const tail = decoded.records.at(-1)!;

@@ -129,6 +129,7 @@ export class Checkpoint {
   /** Keeps the last `retain` batches of logs (and the state needed to restart from them). */
   async purge(currentBatchId: number, retain: number): Promise<number> {
     const threshold = currentBatchId - retain + 1;
+    await this.journal.copyLive();
     if (threshold <= 0) return 0;
     await this.offsets.purge(threshold);
     await this.commits.purge(threshold);

@@ -8,8 +8,9 @@ export interface CheckpointFileSystem {
   /**
    * Atomic replace: write a hidden temp file, fsync it, rename it into place, fsync the directory.
    * With `durable: false` the fsyncs are skipped: still atomic for readers, not across a power loss.
+   * With `atomic: false` too, the file is simply overwritten (for copies whose truth is kept elsewhere).
    */
-  writeAtomic(path: string, data: string, options?: { durable?: boolean }): Promise<void>;
+  writeAtomic(path: string, data: string, options?: { durable?: boolean; atomic?: boolean }): Promise<void>;
   /** The whole file's bytes, or undefined when it does not exist. */
   readBytes(path: string): Promise<Uint8Array | undefined>;
   /** Opens (creating it, durably, if missing) a file to append to: the write-ahead journal's segments. */

@@ -32,6 +32,7 @@ export class Journal {
   private pending: { frame: Uint8Array; path: string; entry: Entry }[] = [];
   private appended = 0;
   private durable = 0;
+  private requested = 0;
   private waiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing = false;
   private failure: unknown;
@@ -146,6 +147,7 @@ export class Journal {
   /** Writes what was appended (one write, one fdatasync); resolves once everything appended so far is durable. */
   sync(): Promise<void> {
     const done = this.whenDurable();
+    this.requested = this.appended;
     if (!this.flushing && this.pending.length > 0) {
       this.flushing = true;
       void this.flush();
@@ -160,22 +162,33 @@ export class Journal {
     return new Promise((resolve, reject) => this.waiters.push({ seq: this.appended, resolve, reject }));
   }
 
+  /**
+   * Copies each durable entry not yet copied to its own file (plain overwrites: a torn copy is
+   * rewritten at the next open). The checkpoint calls it when it purges, in the background, so the
+   * copies trail the journal by a few batches while the query runs and are complete when it stops.
+   */
+  async copyLive(): Promise<void> {
+    await this.copies;
+    const missing = [...this.index].filter(([path, entry]) => entry.segment >= 0 && !this.copied.has(path));
+    await Promise.all([...new Set(missing.map(([path]) => parentOf(this.fs.join(this.dir, path))))].map((d) => this.fs.mkdirs(d)));
+    for (let i = 0; i < missing.length; i += 16) {
+      await Promise.all(
+        missing.slice(i, i + 16).map(async ([path, entry]) => {
+          const file = this.fs.join(this.dir, path);
+          await this.fs.writeAtomic(file, entry.text, { durable: false, atomic: false });
+          this.files.add(path);
+          if (this.index.get(path) === entry) this.copied.add(path);
+          else if (!this.index.has(path)) this.remove(path); // purged while its copy was written
+        }),
+      );
+    }
+  }
+
   /** Makes everything durable, copies each live entry to its own file and closes the segment. */
   async close(): Promise<void> {
     try {
       await this.sync();
-      await this.copies;
-      const missing = [...this.index].filter(([path]) => !this.copied.has(path));
-      await Promise.all([...new Set(missing.map(([path]) => parentOf(this.fs.join(this.dir, path))))].map((d) => this.fs.mkdirs(d)));
-      for (let i = 0; i < missing.length; i += 16) {
-        await Promise.all(
-          missing.slice(i, i + 16).map(async ([path, entry]) => {
-            await this.fs.writeAtomic(this.fs.join(this.dir, path), entry.text, { durable: false });
-            this.files.add(path);
-            this.copied.add(path);
-          }),
-        );
-      }
+      await this.copyLive();
     } finally {
       await this.file?.close().catch(() => {});
     }
@@ -184,7 +197,8 @@ export class Journal {
 
   private async flush(): Promise<void> {
     try {
-      while (this.pending.length > 0) {
+      // Only what a sync asked for: an entry appended meanwhile waits to share the next sync's write.
+      while (this.requested > this.durable && this.pending.length > 0) {
         const group = this.pending;
         this.pending = [];
         const upTo = this.appended;

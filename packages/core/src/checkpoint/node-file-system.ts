@@ -35,6 +35,7 @@ export function nodeFileSystem(): CheckpointFileSystem {
       const { fs, path } = await node();
       const dir = path.dirname(file);
       const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
+      if (options?.durable === false && options.atomic === false) return fs.writeFile(file, data, "utf8");
       if (options?.durable === false) {
         await fs.writeFile(tmp, data, "utf8");
         await fs.rename(tmp, file);

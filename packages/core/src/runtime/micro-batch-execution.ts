@@ -55,6 +55,8 @@ export class MicroBatchExecution extends StreamExecution {
   private readonly runner: OperatorRunner;
   private previousTriggerStartMs: number | undefined;
   private unsubscribeSource: (() => void) | undefined;
+  private purging: Promise<void> = Promise.resolve();
+  private purgeFailure: unknown;
   /** A batch committed to the checkpoint journal but not yet to the source: its end, and when it is durable. */
   private uncommitted: { end: Offset; durable: Promise<void> | undefined } | undefined;
 
@@ -202,7 +204,11 @@ export class MicroBatchExecution extends StreamExecution {
     });
     this.committed = end;
     this.batchId++;
-    if (checkpoint && batchId % 10 === 0) await this.purge(checkpoint, batchId);
+    if (checkpoint && batchId % 10 === 0) {
+      // Off the batch's path: it only forgets entries and files older than every version still needed.
+      if (this.purgeFailure) throw this.purgeFailure;
+      this.purging = this.purging.then(() => this.purge(checkpoint, batchId)).catch((e) => void (this.purgeFailure ??= e));
+    }
     durationMs.triggerExecution = Date.now() - triggerStart;
     this.results$.next({ batchId, rows: out });
     this.report(
@@ -271,6 +277,7 @@ export class MicroBatchExecution extends StreamExecution {
     } catch (e) {
       this.exception ??= errors.queryFailed(e);
     } finally {
+      await this.purging;
       await this.config.checkpoint?.close().catch(() => {});
     }
     this.terminate();
