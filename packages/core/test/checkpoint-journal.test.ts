@@ -79,7 +79,7 @@ describe("checkpoint journal", () => {
     const decoded = decodeSegment(bytes);
     const tail = decoded.records.at(-1)!;
     expect(tail.path).toMatch(/^commits\/\d+$/);
-    truncateSync(join(dir, "wal", last), bytes.length - 5);
+    truncateSync(join(dir, "wal", last), decoded.validBytes - 5); // (the zeros after it are preallocated)
     rmSync(join(dir, tail.path));
     const rest = await run(dir, input, SCENARIO.slice(4));
     // The uncommitted batch runs again (a sink that was not idempotent would see it twice) …
@@ -207,5 +207,48 @@ describe("journal group commit", () => {
     const reopened = await Journal.open(env.fs, "/chk");
     expect(reopened.read("offsets/511")).toBeUndefined();
     expect(reopened.read("offsets/599")).toBe("599");
+  });
+});
+
+describe("journal writes in flight", () => {
+  it("acknowledges a write only when every earlier one finished, and reads a hole left by a crash as the end", async () => {
+    const bytes = new Uint8Array(1 << 16); // a preallocated segment
+    const gates: (() => void)[] = [];
+    const fs: CheckpointFileSystem = {
+      ...countingFs().fs,
+      openAppend: async (): Promise<AppendFile> => {
+        let position = 0;
+        return {
+          write: async (d) => {
+            const at = position;
+            position += d.length;
+            await new Promise<void>((r) => gates.push(r));
+            bytes.set(d, at);
+          },
+          sync: async () => {},
+          truncate: async () => {},
+          close: async () => {},
+        };
+      },
+    };
+    const journal = await Journal.open(fs, "/chk");
+    journal.append({ path: "offsets/0", text: "first" });
+    let firstDone = false;
+    const first = journal.sync().then(() => (firstDone = true));
+    journal.append({ path: "offsets/1", text: "second" });
+    let secondDone = false;
+    const second = journal.sync().then(() => (secondDone = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(gates).toHaveLength(2); // both writes run at once
+    gates[1]!(); // the later one finishes first
+    await new Promise((r) => setTimeout(r, 5));
+    expect([firstDone, secondDone]).toEqual([false, false]);
+    // A crash now leaves the second record on disk after a hole where the first should be.
+    const decoded = decodeSegment(bytes);
+    expect(decoded.records).toEqual([]);
+    expect(decoded.corruptAt).toBeUndefined();
+    gates[0]!();
+    await Promise.all([first, second]);
+    expect(decodeSegment(bytes).records.map((r) => r.text)).toEqual(["first", "second"]);
   });
 });

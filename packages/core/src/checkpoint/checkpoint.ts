@@ -21,6 +21,8 @@ export interface Recovery {
   operatorWatermarks: Record<string, number>;
   /** Batch planned in `offsets/N` but not committed: re-run it with exactly these offsets and watermark. */
   pending?: OffsetSeq;
+  /** The batch after `pending`, planned ahead while `pending` ran (`offsets/N+1`): re-run it next. */
+  pendingNext?: OffsetSeq;
 }
 
 export const FRESH: Recovery = { nextBatchId: 0, watermarkMs: 0, operatorWatermarks: {} };
@@ -88,7 +90,8 @@ export class Checkpoint {
 
   /**
    * Spark's recovery: if `commits/N` exists for the newest `offsets/N`, continue with N+1 from its end
-   * offset and the watermark the commit recorded; if only `offsets/N` exists, re-run N exactly as planned.
+   * offset and the watermark the commit recorded; if only `offsets/N` exists, re-run N exactly as planned
+   * (and N-1 before it, when N was planned ahead and N-1's commit is missing too).
    */
   async recover(conf: Record<string, string>): Promise<Recovery> {
     const latest = await this.offsets.getLatest();
@@ -118,6 +121,20 @@ export class Checkpoint {
         pending: seq,
       };
     }
+    if (lastCommitted === n - 2) {
+      // Batch n was planned ahead while n-1 ran, and n-1's commit did not become durable.
+      const previous = await this.offsets.get(n - 1);
+      if (previous) {
+        return {
+          nextBatchId: n - 1,
+          committedOffset: n === 1 ? undefined : previous.start,
+          watermarkMs: previous.batchWatermarkMs,
+          operatorWatermarks: previous.operatorWatermarks,
+          pending: previous,
+          pendingNext: seq,
+        };
+      }
+    }
     throw errors.corruptCheckpoint(
       this.commits.dir,
       lastCommitted > n
@@ -129,7 +146,6 @@ export class Checkpoint {
   /** Keeps the last `retain` batches of logs (and the state needed to restart from them). */
   async purge(currentBatchId: number, retain: number): Promise<number> {
     const threshold = currentBatchId - retain + 1;
-    await this.journal.copyLive();
     if (threshold <= 0) return 0;
     await this.offsets.purge(threshold);
     await this.commits.purge(threshold);
@@ -160,14 +176,22 @@ ${JSON.stringify(offset)}`,
     return offset;
   }
 
-  /** Makes every log entry and state delta written so far durable, together (one group commit). */
-  sync(): Promise<void> {
-    return this.journal.sync();
+  /**
+   * Makes the log entries and state deltas written so far (or up to a `position`) durable, together:
+   * one group commit, shared with any write already under way that covers them.
+   */
+  sync(position?: number): Promise<void> {
+    return this.journal.sync(position);
   }
 
-  /** Resolves once everything written so far is durable, leaving the write to the next `sync()`. */
-  whenDurable(): Promise<void> {
-    return this.journal.whenDurable();
+  /** Resolves once the logs are durable up to `position`, leaving the write to a later `sync`. */
+  durableAt(position: number): Promise<void> {
+    return this.journal.durableAt(position);
+  }
+
+  /** How far the logs have been written: `sync(position)` later waits for exactly that much. */
+  get position(): number {
+    return this.journal.position;
   }
 
   async close(): Promise<void> {

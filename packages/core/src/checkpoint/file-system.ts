@@ -13,8 +13,11 @@ export interface CheckpointFileSystem {
   writeAtomic(path: string, data: string, options?: { durable?: boolean; atomic?: boolean }): Promise<void>;
   /** The whole file's bytes, or undefined when it does not exist. */
   readBytes(path: string): Promise<Uint8Array | undefined>;
-  /** Opens (creating it, durably, if missing) a file to append to: the write-ahead journal's segments. */
-  openAppend(path: string): Promise<AppendFile>;
+  /**
+   * Opens (creating it, durably, if missing) a file to append to: the write-ahead journal's segments.
+   * A new file gets `preallocate` zero bytes, which appends overwrite (a reader stops at the zeros).
+   */
+  openAppend(path: string, options?: { preallocate?: number }): Promise<AppendFile>;
   /** Entry names in `dir`, or [] when it does not exist. */
   list(dir: string): Promise<string[]>;
   remove(path: string): Promise<void>;
@@ -32,6 +35,7 @@ export interface CheckpointFileSystem {
  * does the write and its fdatasync, so it runs whole on a worker thread while the engine computes).
  */
 export interface AppendFile {
+  /** Writes `data` after everything written before (its place is taken at the call: writes may overlap). */
   write(data: Uint8Array): Promise<void>;
   /** fdatasync, after `truncate`. */
   sync(): Promise<void>;

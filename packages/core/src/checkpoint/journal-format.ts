@@ -1,7 +1,7 @@
 /**
  * The journal's frame: `u32 length | u32 CRC-32 of the payload | payload` (little-endian), the payload
- * being UTF-8 JSON `{"p":"<path in the checkpoint>","t":"<the file's text>"}`. The CRC tells a torn
- * tail (a write a crash cut short) from a whole record.
+ * being UTF-8 `<path in the checkpoint>\n<the file's text>` (a path has no newline; the text is kept
+ * as is, not escaped). The CRC tells a torn tail (a write a crash cut short) from a whole record.
  *
  * CRC-32 is written here (a table and a loop) rather than taken from `node:zlib`, so core keeps no
  * dependency on Node outside `node-file-system.ts`.
@@ -35,7 +35,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeRecord(record: JournalRecord): Uint8Array {
-  const payload = encoder.encode(JSON.stringify({ p: record.path, t: record.text }));
+  if (record.path.includes("\n")) throw new Error(`a journal path cannot hold a newline: ${JSON.stringify(record.path)}`);
+  const payload = encoder.encode(`${record.path}\n${record.text}`);
   const frame = new Uint8Array(HEADER + payload.length);
   const view = new DataView(frame.buffer);
   view.setUint32(0, payload.length, true);
@@ -48,13 +49,16 @@ export interface DecodedSegment {
   records: JournalRecord[];
   /** Bytes up to the end of the last whole record. */
   validBytes: number;
+  /** Bytes after the last whole record that are not the zeros a segment is preallocated with. */
+  torn: boolean;
   /** Set when whole records follow a bad one: corruption, not a torn tail. */
   corruptAt?: number;
 }
 
 /**
- * Reads frames until the end or the first bad one. A bad frame with nothing whole after it is a torn
- * tail (the records it held were never acknowledged); a bad frame followed by a whole one is corruption.
+ * Reads frames until the end or the first bad one. Zeros there are the segment's preallocated end; a
+ * bad frame with nothing whole after it is a torn tail (the records it held were never acknowledged);
+ * a bad frame followed by a whole one is corruption.
  */
 export function decodeSegment(bytes: Uint8Array): DecodedSegment {
   const records: JournalRecord[] = [];
@@ -65,12 +69,13 @@ export function decodeSegment(bytes: Uint8Array): DecodedSegment {
       const length = bytes.length - at >= HEADER ? readU32(bytes, at) : -1;
       const next = length >= 0 && length <= MAX_RECORD ? at + HEADER + length : -1;
       const corrupt = next > at && next < bytes.length && frameAt(bytes, next) !== undefined;
-      return corrupt ? { records, validBytes: at, corruptAt: at } : { records, validBytes: at };
+      const torn = bytes.subarray(at).some((b) => b !== 0);
+      return corrupt ? { records, validBytes: at, torn, corruptAt: at } : { records, validBytes: at, torn };
     }
     records.push(record.record);
     at = record.end;
   }
-  return { records, validBytes: at };
+  return { records, validBytes: at, torn: false };
 }
 
 function frameAt(bytes: Uint8Array, at: number): { record: JournalRecord; end: number } | undefined {
@@ -81,11 +86,12 @@ function frameAt(bytes: Uint8Array, at: number): { record: JournalRecord; end: n
   const payload = bytes.subarray(at + HEADER, end);
   if (crc32(payload) !== readU32(bytes, at + 4)) return undefined;
   try {
-    const value = JSON.parse(decoder.decode(payload));
-    if (typeof value?.p !== "string" || typeof value?.t !== "string") return undefined;
-    return { record: { path: value.p, text: value.t }, end };
+    const text = decoder.decode(payload);
+    const newline = text.indexOf("\n");
+    if (newline <= 0) return undefined;
+    return { record: { path: text.slice(0, newline), text: text.slice(newline + 1) }, end };
   } catch {
-    return undefined;
+    return undefined; // not UTF-8
   }
 }
 

@@ -1,10 +1,13 @@
-import { errorMessage, errors } from "../errors.js";
-import type { AppendFile, CheckpointFileSystem } from "./file-system.js";
+import { errors } from "../errors.js";
+import type { CheckpointFileSystem } from "./file-system.js";
 import type { JournalRecord } from "./journal-format.js";
 import { decodeSegment, encodeRecord } from "./journal-format.js";
+import { JournalWriter } from "./journal-writer.js";
 
-/** A segment is closed after this many records; it is deleted once none of its records is live. */
-const RECORDS_PER_SEGMENT = 512;
+interface Pending {
+  path: string;
+  entry: Entry;
+}
 
 interface Entry {
   text: string;
@@ -19,22 +22,14 @@ interface Entry {
  *
  * The journal is the record of truth for those paths. Each live entry is also copied to its own file
  * (`offsets/N` …, the layout Spark users know) when the query stops, and at the next start if a crash
- * left one missing or different — not while it runs, where a copy per entry would cost more file
- * operations than the journal saves. A checkpoint written before the journal existed has only the
- * files, and is read from them.
+ * left one missing or different; while a query runs the copies trail the journal. A checkpoint written
+ * before the journal existed has only the files, and is read from them.
  */
 export class Journal {
   private readonly index = new Map<string, Entry>();
   private readonly live = new Map<number, number>();
-  private file!: AppendFile;
-  private segment: number;
-  private segmentRecords = 0;
-  private pending: { frame: Uint8Array; path: string; entry: Entry }[] = [];
-  private appended = 0;
-  private durable = 0;
-  private requested = 0;
-  private waiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private flushing = false;
+  private readonly writer: JournalWriter<Pending>;
+  /** A removal or copy that failed: the next append reports it. */
   private failure: unknown;
   /** Journaled paths that have a file on disk (a copy, or an entry from before the journal). */
   private readonly files = new Set<string>();
@@ -48,7 +43,17 @@ export class Journal {
     private readonly dir: string,
     lastSegment: number,
   ) {
-    this.segment = lastSegment + 1;
+    this.writer = new JournalWriter<Pending>(
+      fs,
+      (segment) => this.segmentFile(segment),
+      lastSegment + 1,
+      ({ path, entry }, segment) => {
+        if (this.index.get(path) === entry) this.place(entry, segment); // else rewritten or removed meanwhile
+      },
+      (closed) => {
+        if (!this.live.get(closed)) this.enqueue(() => this.fs.remove(this.segmentFile(closed)));
+      },
+    );
   }
 
   /** Reads every segment, repairs the per-entry files, and opens a new segment for this run. */
@@ -66,7 +71,7 @@ export class Journal {
       const bytes = (await fs.readBytes(file)) ?? new Uint8Array();
       const decoded = decodeSegment(bytes);
       const last = i === segments.length - 1;
-      if (decoded.corruptAt !== undefined || (!last && decoded.validBytes < bytes.length)) {
+      if (decoded.corruptAt !== undefined || (!last && decoded.torn)) {
         throw errors.corruptCheckpoint(file, `damaged record at byte ${decoded.validBytes} with records after it`);
       }
       for (const record of decoded.records) {
@@ -74,8 +79,9 @@ export class Journal {
         if (old) journal.live.set(old.segment, (journal.live.get(old.segment) ?? 1) - 1);
         journal.index.set(record.path, journal.place({ text: record.text, segment: -1 }, segment));
       }
-      if (decoded.validBytes < bytes.length) {
-        // A torn tail: the write a crash cut short was never acknowledged, so nothing depends on it.
+      if (last && decoded.validBytes < bytes.length) {
+        // A torn tail (a write a crash cut short was never acknowledged, so nothing depends on it), or
+        // the unused preallocated zeros: this run appends to a new segment.
         const torn = await fs.openAppend(file);
         await torn.truncate(decoded.validBytes);
         await torn.sync();
@@ -94,7 +100,7 @@ export class Journal {
       journal.files.add(path);
       journal.copied.add(path);
     }
-    journal.file = await fs.openAppend(journal.segmentFile(journal.segment));
+    await journal.writer.open();
     return journal;
   }
 
@@ -132,8 +138,7 @@ export class Journal {
     this.forget(record.path);
     this.copied.delete(record.path);
     this.index.set(record.path, entry);
-    this.pending.push({ frame: encodeRecord(record), path: record.path, entry });
-    this.appended++;
+    this.writer.append(encodeRecord(record), { path: record.path, entry });
   }
 
   remove(path: string): void {
@@ -144,28 +149,28 @@ export class Journal {
     this.enqueue(() => this.fs.remove(file));
   }
 
-  /** Writes what was appended (one write, one fdatasync); resolves once everything appended so far is durable. */
-  sync(): Promise<void> {
-    const done = this.whenDurable();
-    this.requested = this.appended;
-    if (!this.flushing && this.pending.length > 0) {
-      this.flushing = true;
-      void this.flush();
-    }
-    return done;
+  /** The number of entries appended so far: a position to `sync` up to later. */
+  get position(): number {
+    return this.writer.position;
   }
 
-  /** Resolves once everything appended so far is durable, without forcing a write: some later `sync()` will. */
-  whenDurable(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.durable >= this.appended) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ seq: this.appended, resolve, reject }));
+  /** Resolves once the entries up to `position` are durable, without asking for a write: a later `sync` makes it. */
+  durableAt(position: number): Promise<void> {
+    return this.writer.durableAt(position);
+  }
+
+  /**
+   * Resolves once the entries up to `position` (default: all appended so far) are durable. Writes what
+   * was appended (one durable write) unless a write already under way or asked for covers them.
+   */
+  sync(position?: number): Promise<void> {
+    return this.writer.sync(position);
   }
 
   /**
    * Copies each durable entry not yet copied to its own file (plain overwrites: a torn copy is
-   * rewritten at the next open). The checkpoint calls it when it purges, in the background, so the
-   * copies trail the journal by a few batches while the query runs and are complete when it stops.
+   * rewritten at the next open). Done when the query stops, not while it runs: a copy and a removal per
+   * entry cost more file operations than the journal saves, and they compete with its writes.
    */
   async copyLive(): Promise<void> {
     await this.copies;
@@ -187,50 +192,12 @@ export class Journal {
   /** Makes everything durable, copies each live entry to its own file and closes the segment. */
   async close(): Promise<void> {
     try {
-      await this.sync();
+      await this.writer.sync();
       await this.copyLive();
     } finally {
-      await this.file?.close().catch(() => {});
+      await this.writer.close().catch(() => {});
     }
     if (this.failure) throw this.failure;
-  }
-
-  private async flush(): Promise<void> {
-    try {
-      // Only what a sync asked for: an entry appended meanwhile waits to share the next sync's write.
-      while (this.requested > this.durable && this.pending.length > 0) {
-        const group = this.pending;
-        this.pending = [];
-        const upTo = this.appended;
-        if (this.segmentRecords >= RECORDS_PER_SEGMENT) await this.roll();
-        const bytes = new Uint8Array(group.reduce((n, g) => n + g.frame.length, 0));
-        let at = 0;
-        for (const g of group) {
-          bytes.set(g.frame, at);
-          at += g.frame.length;
-        }
-        await this.file.write(bytes); // durable when it resolves (O_DSYNC)
-        this.segmentRecords += group.length;
-        this.durable = upTo;
-        for (const g of group) {
-          if (this.index.get(g.path) === g.entry) this.place(g.entry, this.segment); // else rewritten or removed meanwhile
-        }
-        this.waiters = this.waiters.filter((w) => (w.seq <= upTo ? (w.resolve(), false) : true));
-      }
-    } catch (e) {
-      this.fail(errors.queryFailed(new Error(`the checkpoint journal cannot be written: ${errorMessage(e)}`)));
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private async roll(): Promise<void> {
-    const old = this.segment;
-    await this.file.close();
-    this.segment++;
-    this.segmentRecords = 0;
-    this.file = await this.fs.openAppend(this.segmentFile(this.segment));
-    if (!this.live.get(old)) this.enqueue(() => this.fs.remove(this.segmentFile(old)));
   }
 
   private place(entry: Entry, segment: number): Entry {
@@ -247,7 +214,7 @@ export class Journal {
     if (entry.segment < 0) return true;
     const left = (this.live.get(entry.segment) ?? 1) - 1;
     this.live.set(entry.segment, left);
-    if (left === 0 && entry.segment !== this.segment) {
+    if (left === 0 && entry.segment !== this.writer.segment) {
       this.live.delete(entry.segment);
       const file = this.segmentFile(entry.segment);
       this.enqueue(() => this.fs.remove(file));
@@ -266,8 +233,6 @@ export class Journal {
 
   private fail(e: unknown): void {
     this.failure ??= e;
-    for (const w of this.waiters) w.reject(this.failure);
-    this.waiters = [];
   }
 
   private segmentFile(segment: number): string {

@@ -63,25 +63,34 @@ export function nodeFileSystem(): CheckpointFileSystem {
       }
     },
 
-    async openAppend(file): Promise<AppendFile> {
+    async openAppend(file, options): Promise<AppendFile> {
       const { fs, path, fsConstants } = await node();
-      const existed = await fs.stat(file).then(
-        () => true,
-        () => false,
+      const size = await fs.stat(file).then(
+        (st) => st.size,
+        () => -1,
       );
-      const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = fsConstants;
-      const handle = await fs.open(file, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC);
-      if (!existed) {
+      const { O_WRONLY, O_CREAT, O_DSYNC } = fsConstants;
+      const handle = await fs.open(file, O_WRONLY | O_CREAT | O_DSYNC);
+      let position = Math.max(size, 0);
+      if (size < 0) {
+        // Zeros written ahead: a durable write into them changes no file size, so it needs no
+        // journal commit of the file system's metadata, only the data (half the latency here).
+        if (options?.preallocate) await handle.write(new Uint8Array(options.preallocate), 0, options.preallocate, 0);
         await handle.sync();
         await syncDir(fs, path.dirname(file));
       }
       return {
         write: async (data) => {
+          const at = position; // reserved now: writes may overlap
+          position += data.length;
           let done = 0;
-          while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten;
+          while (done < data.length) done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
         },
         sync: () => handle.datasync(),
-        truncate: (size) => handle.truncate(size),
+        truncate: async (n) => {
+          await handle.truncate(n);
+          position = n;
+        },
         close: () => handle.close(),
       };
     },

@@ -7,15 +7,16 @@ import { errors, SkpError } from "../errors.js";
 import type { SideOutput } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { BatchInfo, Sink } from "../sinks/sink.js";
-import { CompositeSource } from "../sources/composite-source.js";
 import type { Offset, ReadLimit, Source } from "../sources/source.js";
 import { sameOffset } from "../sources/source.js";
 import type { StateStore } from "../state/state-store.js";
 import type { OperatorRunner } from "./operator-runner.js";
 import { sourcePhase, timed } from "./phases.js";
-import { buildProgress } from "./progress.js";
+import { buildProgress, sourcesProgress } from "./progress.js";
 import { StreamExecution } from "./stream-execution.js";
 import type { ResolvedTrigger } from "./trigger.js";
+import type { WatermarkEntry } from "./write-ahead.js";
+import { WriteAhead } from "./write-ahead.js";
 
 export interface ExecutionConfig {
   readonly id: string;
@@ -41,6 +42,20 @@ export interface ExecutionConfig {
   readonly stateStores: readonly StateStore<unknown>[];
   /** Log entries (and state versions) kept in the checkpoint. */
   readonly retainBatches: number;
+  /**
+   * Plan batch N+1 (and start making its offsets durable) as soon as batch N has run, before N's sink:
+   * the write then overlaps a whole batch instead of delaying the next one. Off where planning has
+   * effects of its own (a consumer group's partition claims).
+   */
+  readonly planAhead?: boolean;
+}
+
+/** A batch planned ahead: its range, when it was planned, and when its offsets entry is durable. */
+interface Planned {
+  start: Offset;
+  end: Offset;
+  plannedAt: number;
+  durable: Promise<void>;
 }
 
 /**
@@ -55,14 +70,16 @@ export class MicroBatchExecution extends StreamExecution {
   private readonly runner: OperatorRunner;
   private previousTriggerStartMs: number | undefined;
   private unsubscribeSource: (() => void) | undefined;
-  private purging: Promise<void> = Promise.resolve();
-  private purgeFailure: unknown;
-  /** A batch committed to the checkpoint journal but not yet to the source: its end, and when it is durable. */
-  private uncommitted: { end: Offset; durable: Promise<void> | undefined } | undefined;
+  private planned: Planned | undefined;
+  private readonly log: WriteAhead;
+  private readonly planAhead: boolean;
 
   constructor(private readonly config: ExecutionConfig) {
     super(config.trigger.kind === "default");
     this.runner = config.runner;
+    this.log = new WriteAhead(config.checkpoint, config.source, config.conf, config.stateStores, config.retainBatches);
+    const { kind } = config.trigger;
+    this.planAhead = !!config.planAhead && !!config.checkpoint && (kind === "default" || kind === "availableNow");
     this.launch(() => this.run());
   }
 
@@ -83,20 +100,20 @@ export class MicroBatchExecution extends StreamExecution {
       if (trigger.kind === "once") {
         this.markReady();
         // A batch planned before a crash is this start's one batch; otherwise one new batch.
-        if (recovery.pending) await this.replay(recovery.pending);
+        if (recovery.pending) await this.replayPending();
         else await this.runTrigger(undefined);
       } else if (trigger.kind === "availableNow") {
         const target = await sourcePhase(source.description, "latestOffset", () =>
           source.latestOffset(this.committed, { unbounded: true }),
         );
         this.markReady();
-        if (recovery.pending) await this.replay(recovery.pending);
+        await this.replayPending();
         while (!this.stopRequested && (await this.runTrigger(target))) {
           /* until caught up and no batch is due */
         }
       } else {
         this.markReady();
-        if (recovery.pending) await this.replay(recovery.pending);
+        await this.replayPending();
         while (!this.stopRequested) {
           const started = Date.now();
           const ran = await this.runTrigger(undefined);
@@ -128,24 +145,33 @@ export class MicroBatchExecution extends StreamExecution {
     const triggerStart = Date.now();
     const durationMs: Record<string, number> = {};
     const limit: ReadLimit = { maxRows: maxRowsPerTrigger, upTo };
+    const planned = this.planned;
+    if (planned) {
+      this.planned = undefined;
+      await this.runBatch(planned.start, planned.end, triggerStart, durationMs, { planned, limit });
+      return true;
+    }
     const latest = await timed(durationMs, "latestOffset", () =>
       sourcePhase(source.description, "latestOffset", () => source.latestOffset(this.committed, limit)),
     );
     const hasData = !sameOffset(latest, this.committed);
     const noDataBatchDue = !hasData && this.runner.noDataBatchDue();
     if (!hasData && !noDataBatchDue) {
-      await this.commitSource(true);
+      await this.log.settle();
       this.settleWaiters(gen);
       return false;
     }
-    await this.runBatch(this.committed, latest, triggerStart, durationMs);
+    await this.runBatch(this.committed, latest, triggerStart, durationMs, { limit });
     return true;
   }
 
-  /** Re-runs a batch that was planned (offsets logged) but not committed before a crash. */
-  private async replay(seq: OffsetSeq): Promise<void> {
-    this.runner.restoreWatermark(seq.batchWatermarkMs, seq.operatorWatermarks);
-    await this.runBatch(seq.start, seq.end, Date.now(), {}, true);
+  /** Re-runs the batches planned (offsets logged) but not committed before a crash: one, or two when planned ahead. */
+  private async replayPending(): Promise<void> {
+    for (const seq of [this.config.recovery.pending, this.config.recovery.pendingNext]) {
+      if (!seq || this.stopRequested) continue;
+      this.runner.restoreWatermark(seq.batchWatermarkMs, seq.operatorWatermarks);
+      await this.runBatch(seq.start, seq.end, Date.now(), {}, { replay: true });
+    }
   }
 
   private async runBatch(
@@ -153,35 +179,29 @@ export class MicroBatchExecution extends StreamExecution {
     end: Offset,
     triggerStart: number,
     durationMs: Record<string, number>,
-    replay = false,
+    how: { replay?: boolean; planned?: Planned; limit?: ReadLimit },
   ): Promise<void> {
     const { source, sink, sideOutputs, analyzed, outputMode, checkpoint } = this.config;
     const batchId = this.batchId;
     const watermarkMs = this.runner.watermarkMs;
-    if (checkpoint && !replay) {
-      // Write-ahead: the plan for batch N is journaled now and durable before any of its effects (the
-      // barrier below); reading and running the batch overlap with that fsync.
-      await timed(durationMs, "walCommit", () =>
-        checkpoint.offsets.add(batchId, {
-          batchWatermarkMs: watermarkMs,
-          batchTimestampMs: triggerStart,
-          operatorWatermarks: this.runner.watermarkSnapshot(),
-          conf: this.config.conf,
-          start,
-          end,
-        }),
-      );
-    }
-    const planDurable = checkpoint?.sync();
-    planDurable?.catch(() => {}); // awaited below; a failure surfaces there
+    // Write-ahead: the plan for batch N is journaled and durable before any of its effects (the barrier
+    // below); reading and running the batch overlap with the write.
+    const planDurable =
+      how.planned?.durable ??
+      (how.replay
+        ? undefined
+        : (await timed(durationMs, "walCommit", () => this.log.plan(batchId, start, end, triggerStart, this.watermark()))).durable);
     const rows = sameOffset(start, end)
       ? []
       : await timed(durationMs, "getBatch", () => sourcePhase(source.description, "getBatch", () => source.getBatch(start, end)));
     const ctx = new BatchContext();
     const out = await timed(durationMs, "addBatch", async () => {
       const outRows = await this.runner.run(batchId, rows as Row[], end, ctx);
+      if (this.planAhead && how.limit) {
+        this.runner.advance(ctx);
+        await this.planNext(batchId + 1, end, how.limit, durationMs);
+      }
       if (planDurable) await timed(durationMs, "walCommit", () => planDurable);
-      await this.commitSource();
       for (const side of sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
         await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id, sideOutput: side.kind });
@@ -190,25 +210,10 @@ export class MicroBatchExecution extends StreamExecution {
       await this.runner.commitState?.(batchId);
       return outRows;
     });
-    this.runner.advance(ctx);
-    await timed(durationMs, "commitOffsets", async () => {
-      // Journaled, not written yet: it shares the fdatasync of the next batch's plan (which is durable
-      // only after it: one ordered log), and the source hears of it once it is durable (`commitSource`).
-      await checkpoint?.commits.add(batchId, {
-        nextBatchWatermarkMs: this.runner.watermarkMs,
-        operatorWatermarks: this.runner.watermarkSnapshot(),
-      });
-      this.uncommitted = { end, durable: checkpoint?.whenDurable() };
-      this.uncommitted.durable?.catch(() => {}); // awaited in commitSource
-      if (!checkpoint) await this.commitSource();
-    });
+    if (!(this.planAhead && how.limit)) this.runner.advance(ctx);
+    await timed(durationMs, "commitOffsets", () => this.log.commit(batchId, end, this.watermark()));
     this.committed = end;
     this.batchId++;
-    if (checkpoint && batchId % 10 === 0) {
-      // Off the batch's path: it only forgets entries and files older than every version still needed.
-      if (this.purgeFailure) throw this.purgeFailure;
-      this.purging = this.purging.then(() => this.purge(checkpoint, batchId)).catch((e) => void (this.purgeFailure ??= e));
-    }
     durationMs.triggerExecution = Date.now() - triggerStart;
     this.results$.next({ batchId, rows: out });
     this.report(
@@ -224,38 +229,31 @@ export class MicroBatchExecution extends StreamExecution {
         numInputRows: rows.length,
         numOutputRows: out.length,
         watermarkMs: this.runner.watermarkEnabled ? watermarkMs : undefined,
-        sources:
-          source instanceof CompositeSource
-            ? source.progress(start as Offset[], end as Offset[])
-            : [
-                {
-                  description: source.description,
-                  startOffset: start,
-                  endOffset: end,
-                  latestOffset: source.reportLatestOffset?.() ?? end,
-                  metrics: source.metrics?.() ?? {},
-                },
-              ],
+        sources: sourcesProgress(source, start, end),
         sinkDescription: sink.description,
       }),
     );
     this.previousTriggerStartMs = triggerStart;
   }
 
-  /** Tells the source the last committed batch's end, once the commit is durable. */
-  private async commitSource(flush = false): Promise<void> {
-    const pending = this.uncommitted;
-    if (pending === undefined) return;
-    if (flush) await this.config.checkpoint?.sync();
-    await pending.durable;
-    this.uncommitted = undefined;
-    await sourcePhase(this.config.source.description, "commit", () => this.config.source.commit(pending.end));
+  private watermark(): WatermarkEntry {
+    return { watermarkMs: this.runner.watermarkMs, perOperator: this.runner.watermarkSnapshot() };
   }
 
-  private async purge(checkpoint: Checkpoint, batchId: number): Promise<void> {
-    const threshold = await checkpoint.purge(batchId, this.config.retainBatches);
-    // State version v is what batch v-1 produced; restarting at `threshold` needs version `threshold`.
-    if (threshold > 0) for (const store of this.config.stateStores) await store.purge?.(threshold);
+  /**
+   * Plans the batch after this one while this one's sink runs, if the source has data for it. Its
+   * watermark is the one this batch leaves (already advanced), as a batch planned later would record.
+   */
+  private async planNext(batchId: number, from: Offset, limit: ReadLimit, durationMs: Record<string, number>): Promise<void> {
+    const { source } = this.config;
+    if (this.stopRequested) return;
+    const latest = await timed(durationMs, "latestOffset", () =>
+      sourcePhase(source.description, "latestOffset", () => source.latestOffset(from, limit)),
+    );
+    if (sameOffset(latest, from)) return;
+    const plannedAt = Date.now();
+    const { durable } = await timed(durationMs, "walCommit", () => this.log.plan(batchId, from, latest, plannedAt, this.watermark()));
+    this.planned = { start: from, end: latest, plannedAt, durable: durable! };
   }
 
   private async write(sink: Sink<any>, batchId: number, rows: readonly unknown[], info: BatchInfo): Promise<void> {
@@ -271,14 +269,13 @@ export class MicroBatchExecution extends StreamExecution {
     this.unsubscribeSource?.();
     const { source, sink } = this.config;
     try {
-      if (!this.exception) await this.commitSource(true);
+      if (!this.exception) await this.log.settle();
       await source.stop();
       await sink.stop?.();
     } catch (e) {
       this.exception ??= errors.queryFailed(e);
     } finally {
-      await this.purging;
-      await this.config.checkpoint?.close().catch(() => {});
+      await this.log.close();
     }
     this.terminate();
   }

@@ -1,5 +1,6 @@
 import type { BatchContext, StateOperatorProgress } from "../batch/micro-batch.js";
-import type { Offset } from "../sources/source.js";
+import { CompositeSource } from "../sources/composite-source.js";
+import type { Offset, Source } from "../sources/source.js";
 import { toIso } from "../util/time.js";
 
 /** Spark's `SourceProgress`. */
@@ -112,4 +113,18 @@ function eventTime(ctx: BatchContext, watermarkMs: number | undefined): Streamin
   }
   if (watermarkMs !== undefined) out.watermark = toIso(watermarkMs);
   return out;
+}
+
+/** Each source's part of a batch's progress: a composite source reports each of its inputs. */
+export function sourcesProgress(source: Source<any, any>, start: Offset, end: Offset): ProgressInput["sources"] {
+  if (source instanceof CompositeSource) return source.progress(start as Offset[], end as Offset[]);
+  return [
+    {
+      description: source.description,
+      startOffset: start,
+      endOffset: end,
+      latestOffset: source.reportLatestOffset?.() ?? end,
+      metrics: source.metrics?.() ?? {},
+    },
+  ];
 }

@@ -127,6 +127,9 @@ export async function startQuery<R>(spec: QuerySpec): Promise<StreamingQuery<R>>
     sideOutputs: sideOutputsOf(analyzed),
     outputMode: spec.outputMode,
     maxRowsPerTrigger: input === sourceNode.source ? sourceNode.maxOffsetsPerTrigger : undefined,
+    // A source that can shard (a consumer group) plans with its brokers: a round trip to make before a
+    // batch's sink would delay the sink. Sources that plan locally plan the next batch ahead.
+    planAhead: input.sharding === undefined,
   });
   return publish<R>(new StreamingQuery<R>(id, runId, name, execution, describeTrigger(settings.trigger)), execution.finished);
 }
