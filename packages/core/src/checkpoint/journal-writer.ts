@@ -121,7 +121,9 @@ export class JournalWriter<T> {
       this.durable = write.upTo;
       for (const item of write.items) this.onDurable(item, write.segment);
     }
-    this.waiters = this.waiters.filter((w) => (w.seq <= this.durable ? (w.resolve(), false) : true));
+    const ready = this.waiters.filter((w) => w.seq <= this.durable);
+    this.waiters = this.waiters.filter((w) => w.seq > this.durable);
+    for (const w of ready) w.resolve();
     this.dispatch();
   }
 

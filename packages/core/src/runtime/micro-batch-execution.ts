@@ -2,7 +2,6 @@ import type { Row } from "../batch/micro-batch.js";
 import { BatchContext } from "../batch/micro-batch.js";
 import type { OutputMode } from "../batch/output-mode.js";
 import type { Checkpoint, Recovery } from "../checkpoint/checkpoint.js";
-import type { OffsetSeq } from "../checkpoint/offset-seq-log.js";
 import { errors, SkpError } from "../errors.js";
 import type { SideOutput } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
@@ -181,7 +180,7 @@ export class MicroBatchExecution extends StreamExecution {
     durationMs: Record<string, number>,
     how: { replay?: boolean; planned?: Planned; limit?: ReadLimit },
   ): Promise<void> {
-    const { source, sink, sideOutputs, analyzed, outputMode, checkpoint } = this.config;
+    const { source, sink, sideOutputs, analyzed, outputMode } = this.config;
     const batchId = this.batchId;
     const watermarkMs = this.runner.watermarkMs;
     // Write-ahead: the plan for batch N is journaled and durable before any of its effects (the barrier
