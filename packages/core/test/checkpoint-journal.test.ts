@@ -90,17 +90,39 @@ describe("checkpoint journal", () => {
     expect(expected.batches.map((b) => byBatch.get(b.batchId))).toEqual(expected.batches.map((b) => b.rows));
   });
 
-  it("refuses a journal damaged in the middle, naming the segment", async () => {
+  it("refuses an older segment that is damaged, naming it", async () => {
     const dir = tempDir();
     const input = new MemoryStream(eventSchema, { name: "events" });
-    await run(dir, input, SCENARIO.slice(0, 4));
-    const file = join(dir, "wal", segments(dir)[0]!);
+    await run(dir, input, SCENARIO.slice(0, 3));
+    await run(dir, input, SCENARIO.slice(3, 5)); // a second run appends to a second segment
+    expect(segments(dir).length).toBeGreaterThanOrEqual(2);
+    const file = join(dir, "wal", "0.log");
     const bytes = readFileSync(file);
     bytes[12] = bytes[12]! ^ 0xff; // inside the first record's payload
     writeFileSync(file, bytes);
     await expect(windowedSums(input).writeStream.format(memorySink()).option("checkpointLocation", dir).start()).rejects.toThrow(
-      /wal\/0\.log cannot be read: damaged record at byte 0 with records after it/,
+      /wal\/0\.log cannot be read: damaged record at byte 0, and newer segments follow/,
     );
+  });
+
+  it("cuts the newest segment at a damaged record: a write cut short, with a later write whole after it", async () => {
+    const dir = tempDir();
+    const input = new MemoryStream(eventSchema, { name: "events" });
+    const expected = await run(tempDir(), new MemoryStream(eventSchema, { name: "events" }), SCENARIO);
+    const first = await run(dir, input, SCENARIO.slice(0, 4));
+    const last = segments(dir).sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10))[0]!;
+    const file = join(dir, "wal", last);
+    const bytes = readFileSync(file);
+    const records = decodeSegment(bytes).records;
+    // Zero the bytes of the third-to-last record (as if its write never ran) and keep the two after it.
+    const frames = records.map((r) => encodeRecord(r).length);
+    const cut = frames.slice(0, -3).reduce((a, b) => a + b, 0);
+    bytes.fill(0, cut, cut + frames.at(-3)!);
+    writeFileSync(file, bytes);
+    for (const r of records.slice(-3)) rmSync(join(dir, r.path), { force: true }); // their copies come after them
+    const rest = await run(dir, input, SCENARIO.slice(4));
+    const byBatch = new Map([...first.batches, ...rest.batches].map((b) => [b.batchId, b.rows]));
+    expect(expected.batches.map((b) => byBatch.get(b.batchId))).toEqual(expected.batches.map((b) => b.rows));
   });
 });
 

@@ -1,40 +1,25 @@
 import type { Exchange, ReadLimit, Source, StateSharding } from "@skp/core";
-import { any, binary, int, long, SkpError, string, timestamp } from "@skp/core";
-import type { Admin } from "kafkajs";
-import { BrokerOffsets } from "./broker-offsets.js";
+import { any, binary, int, long, string, timestamp } from "@skp/core";
+import type { Connection } from "./connection.js";
+import { openConnection } from "./connection.js";
 import { kafkaErrors } from "./errors.js";
-import { FetchReader } from "./fetch/fetch-reader.js";
 import type { KafkajsInternals } from "./fetch/kafkajs-internals.js";
 import { kafkajsInternals } from "./fetch/kafkajs-internals.js";
-import { GroupMember } from "./group-member.js";
 import type { GroupOffsets } from "./group-offsets.js";
 import { GroupPlanner } from "./group-planner.js";
-import type { KafkaRow, OffsetReader } from "./kafka-row.js";
+import type { KafkaRow } from "./kafka-row.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
-import { forEachPartition, get, limitOffsets, ranges } from "./offsets.js";
+import { forEachPartition, get, limitOffsets, ranges, sameOffsets } from "./offsets.js";
 import type { KafkaSourceOptions, ResolvedOptions } from "./options.js";
 import { resolveOptions } from "./options.js";
-import type { BatchPlanner } from "./planner.js";
-import { startingOffsetOf } from "./planner.js";
 import { concatRanges, Prefetcher } from "./prefetch.js";
-import { RangeReader } from "./range-reader.js";
 import { KafkaExchange } from "./state/kafka-exchange.js";
 import { KafkaSharding } from "./state/kafka-sharding.js";
-import { StaticPlanner } from "./static-planner.js";
 import { tpKey } from "./topic-partition.js";
 
 export type { KafkaSourceOptions };
 
 type KafkaOffset = KafkaOffsets | GroupOffsets;
-
-/** What `open()` connects and the last `stop()` disconnects. */
-interface Connection {
-  readonly admin: Admin;
-  readonly offsets: BrokerOffsets;
-  readonly reader: OffsetReader;
-  readonly member: GroupMember | undefined;
-  readonly planner: BatchPlanner<KafkaOffset>;
-}
 
 /**
  * Reads Kafka topics as a streaming source, Spark-style: rows `{ key, value, topic, partition, offset,
@@ -77,6 +62,10 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
   private readonly prefetcher = new Prefetcher((r) => this.serializedRead(r));
   /** A stateful query's shards, made when the runtime asks (`sharding()`); wired to the planner on connect. */
   private stateShards: KafkaSharding | undefined;
+  private readonly listeners = new Set<() => void>();
+  private watching = false;
+  /** Where an idle query stands, while the watch should go on. */
+  private watchFrom: KafkaOffsets | undefined;
   private readonly stats = { dataLossOffsets: 0, avgOffsetsBehindLatest: 0, maxOffsetsBehindLatest: 0, ownedPartitions: 0 };
 
   constructor(
@@ -112,8 +101,53 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     const { planner, offsets } = this.connected();
     if (!planner.owns(start)) throw kafkaErrors.modeChanged(this.options.groupId !== undefined);
     const end = await planner.latestOffset(start, limit);
-    this.reportLag(planner.ends(end), offsets.knownHighs(), planner.ownedPartitions(end));
+    const ends = planner.ends(end);
+    this.reportLag(ends, offsets.knownHighs(), planner.ownedPartitions(end));
+    if (sameOffsets(ends, planner.ends(start))) this.watch(ends);
+    else this.watchFrom = undefined;
     return end;
+  }
+
+  /**
+   * With the watch on, an idle query checks the brokers every 2 s at most: the watch wakes it when data
+   * comes (a Kafka broker answers the held fetch at once; librdkafka's mock after the full wait). Not
+   * with `groupId`: there the checks also pick up partitions the group moves to this process.
+   */
+  idlePollIntervalMs(): number | undefined {
+    const c = this.connection;
+    return c?.watcher && !c.member ? Math.max(2_000, 2 * this.options.fetchMaxWaitMs) : undefined;
+  }
+
+  /** The engine's wake-up for the default trigger: called when a watched partition gets data. */
+  onDataAvailable(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Nothing new: watch the partitions from where the query stands, and wake it when data comes. The
+   * watch is renewed while the query stays idle (each fetch is held up to `fetchMaxWaitMs`), so a long
+   * poll interval never delays a wake-up; a failed watch waits that long before the next.
+   */
+  private watch(from: KafkaOffsets): void {
+    const watcher = this.connection?.watcher;
+    if (!watcher || this.listeners.size === 0) return;
+    this.watchFrom = from;
+    if (this.watching) return;
+    this.watching = true;
+    void (async () => {
+      while (this.watchFrom && this.listeners.size > 0 && this.connection?.watcher === watcher) {
+        const t0 = Date.now();
+        const found = await watcher.watch(this.watchFrom);
+        if (found) {
+          this.watchFrom = undefined;
+          for (const listener of [...this.listeners]) listener();
+        } else if (Date.now() - t0 < this.options.fetchMaxWaitMs / 2) {
+          await new Promise((r) => setTimeout(r, this.options.fetchMaxWaitMs));
+        }
+      }
+      this.watching = false;
+    })();
   }
 
   async getBatch(start: KafkaOffset, end: KafkaOffset): Promise<KafkaRow[]> {
@@ -198,7 +232,7 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
     this.connection = undefined;
     this.opening = undefined;
     await this.stateShards?.close();
-    await Promise.all([c?.reader.stop(), c?.member?.stop()]);
+    await Promise.all([c?.reader.stop(), c?.member?.stop(), c?.watcher?.stop()]);
     await c?.admin.disconnect().catch(() => {});
   }
 
@@ -219,50 +253,8 @@ export class KafkaSource implements Source<KafkaRow, KafkaOffset> {
   }
 
   private async connect(): Promise<void> {
-    const o = this.options;
-    let admin: Admin | undefined, reader: OffsetReader | undefined, member: GroupMember | undefined;
-    try {
-      admin = o.kafka.admin({ retry: { retries: o.retries, initialRetryTime: 300 } });
-      await admin.connect();
-      // Listing (unlike a metadata request for one topic) never auto-creates a topic on the broker.
-      const existing = new Set(await admin.listTopics());
-      for (const topic of o.topics) if (!existing.has(topic)) throw kafkaErrors.unknownTopic(topic);
-      const theAdmin = admin;
-      reader = this.internals
-        ? new FetchReader(this.internals, o.topics, o.fetchTimeoutMs)
-        : new RangeReader(o.kafka, o.topics, `skp-reader-${crypto.randomUUID()}`, o.fetchTimeoutMs);
-      const theReader = reader;
-      const offsets = new BrokerOffsets(
-        () => theAdmin,
-        o.topics,
-        () => theReader.highWatermarks,
-      );
-      await offsets.refresh();
-      const startOf = startingOffsetOf(o.startingOffsets);
-      const common = { maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, failOnDataLoss: o.failOnDataLoss };
-      member =
-        o.groupId === undefined
-          ? undefined
-          : new GroupMember(
-              o.kafka,
-              o.topics,
-              o.groupId,
-              { sessionTimeoutMs: o.sessionTimeoutMs, partitionAssigners: o.partitionAssigners },
-              () => theAdmin,
-            );
-      const planner: BatchPlanner<any> = member
-        ? new GroupPlanner({ member, offsets, admin: () => theAdmin, initial: startOf, ...common })
-        : new StaticPlanner({ offsets, startingOffsets: o.startingOffsets, startOf, ...common });
-      await Promise.all([reader.start(), member?.start()]);
-      if (planner instanceof GroupPlanner) planner.shards = this.stateShards;
-      this.connection = { admin, offsets, reader, member, planner };
-    } catch (e) {
-      await reader?.stop();
-      await member?.stop();
-      await admin?.disconnect().catch(() => {});
-      if (e instanceof SkpError) throw e;
-      throw kafkaErrors.unreachable(o.where, e);
-    }
+    this.connection = await openConnection(this.options, this.internals);
+    if (this.connection.planner instanceof GroupPlanner) this.connection.planner.shards = this.stateShards;
   }
 
   private connected(): Connection {

@@ -115,3 +115,15 @@ export function rangeEnds(list: readonly PartitionRange[]): KafkaOffsets {
   for (const r of list) set(out, r.topic, r.partition, r.until);
   return out;
 }
+
+/** Whether two offset maps name the same partitions at the same offsets (in any key order). */
+export function sameOffsets(a: KafkaOffsets, b: KafkaOffsets): boolean {
+  let n = 0;
+  let same = true;
+  forEachPartition(a, (topic, partition, offset) => {
+    n++;
+    if (get(b, topic, partition) !== offset) same = false;
+  });
+  forEachPartition(b, () => n--);
+  return same && n === 0;
+}

@@ -48,6 +48,13 @@ export interface KafkaSourceOptions {
   /** A partition read that makes no progress for this long fails the batch. Default 30 s. */
   fetchTimeoutMs?: number;
   /**
+   * How long a broker may hold the fetch that watches an idle query's partitions (Kafka's long poll;
+   * the consumer's `fetch.max.wait.ms`). A broker answers it the moment data arrives, which starts the
+   * next batch at once; the wait only bounds how often an idle query asks. Default 500 ms; 0 turns the
+   * watch off (the query then checks the brokers' offsets every `pollInterval`). With the `"fetch"` reader.
+   */
+  fetchMaxWaitMs?: number;
+  /**
    * Read the next batch's offsets (at most this many, or `maxOffsetsPerTrigger` if smaller) while the
    * current batch is processed. Default 50,000; 0 turns prefetching off.
    */
@@ -84,6 +91,7 @@ export interface ResolvedOptions {
   readonly coPartitioned: boolean;
   readonly retries: number;
   readonly fetchTimeoutMs: number;
+  readonly fetchMaxWaitMs: number;
   readonly prefetchOffsets: number;
   readonly sessionTimeoutMs: number;
   readonly partitionAssigners: PartitionAssigner[] | undefined;
@@ -102,6 +110,7 @@ export function resolveOptions(options: KafkaSourceOptions): ResolvedOptions {
     groupId,
     retries = 5,
     fetchTimeoutMs = 30_000,
+    fetchMaxWaitMs = 500,
     prefetchOffsets = 50_000,
     sessionTimeoutMs = 30_000,
   } = options;
@@ -114,6 +123,9 @@ export function resolveOptions(options: KafkaSourceOptions): ResolvedOptions {
       : !["earliest", "latest"].includes(startingOffsets)
   ) {
     throw kafkaErrors.badStartingOffsets(startingOffsets);
+  }
+  if (!(Number.isInteger(fetchMaxWaitMs) && fetchMaxWaitMs >= 0)) {
+    throw kafkaErrors.badOption("fetchMaxWaitMs", fetchMaxWaitMs, "a whole number of milliseconds, 0 or more");
   }
   if (options.reader !== undefined && options.reader !== "fetch" && options.reader !== "consumer")
     throw kafkaErrors.badOption("reader", options.reader, '"fetch" or "consumer"');
@@ -134,6 +146,7 @@ export function resolveOptions(options: KafkaSourceOptions): ResolvedOptions {
     coPartitioned: options.coPartitioned === true,
     retries,
     fetchTimeoutMs,
+    fetchMaxWaitMs,
     prefetchOffsets,
     sessionTimeoutMs,
     partitionAssigners: options.partitionAssigners,

@@ -304,6 +304,27 @@ describe("kafkaSource", () => {
     expect(asked).toBeLessThan(batches / 2);
   });
 
+  it("an idle query wakes on data through its watch fetch, not its poll interval", async () => {
+    // The mock holds every fetch for its full wait, data or not (a real broker answers at once; see
+    // data-watcher.test.ts for that): the wake-up comes when the 300 ms watch returns, well before
+    // the 20 s poll interval. Without the watch (fetchMaxWaitMs: 0) the poll interval decides.
+    for (const fetchMaxWaitMs of [300, 0]) {
+      const topic = await newTopic(2);
+      const sink = memorySink<KafkaRow>();
+      const q = await readStream(source(topic, { fetchMaxWaitMs })).writeStream.format(sink).option("pollInterval", "20 seconds").start();
+      await new Promise((r) => setTimeout(r, 200)); // idle: a first empty trigger, then the watch
+      const t0 = Date.now();
+      await produceEvents(broker.kafka, topic, events(5));
+      while (sink.rows.length < 5 && Date.now() - t0 < 3_000) await new Promise((r) => setTimeout(r, 10));
+      const ms = Date.now() - t0;
+      await q.stop();
+      if (fetchMaxWaitMs > 0) {
+        expect(sink.rows).toHaveLength(5);
+        expect(ms).toBeLessThan(1_500);
+      } else expect(sink.rows).toHaveLength(0); // still asleep after 3 s
+    }
+  });
+
   it("failOnDataLoss: offsets that went back (topic recreated) fail clearly, or are skipped and counted", async () => {
     const topic = await newTopic(1);
     await produceRaw(broker.kafka, topic, ["a", "b"]);

@@ -71,8 +71,11 @@ export class Journal {
       const bytes = (await fs.readBytes(file)) ?? new Uint8Array();
       const decoded = decodeSegment(bytes);
       const last = i === segments.length - 1;
-      if (decoded.corruptAt !== undefined || (!last && decoded.torn)) {
-        throw errors.corruptCheckpoint(file, `damaged record at byte ${decoded.validBytes} with records after it`);
+      // Older segments were whole when the next began: any damage there is corruption. In the newest,
+      // a damaged record may be a write a crash cut short with a later write (two run at once) whole
+      // after it: nothing from the damage on was acknowledged, so it is cut off (point-in-time recovery).
+      if (!last && (decoded.corruptAt !== undefined || decoded.torn)) {
+        throw errors.corruptCheckpoint(file, `damaged record at byte ${decoded.validBytes}, and newer segments follow`);
       }
       for (const record of decoded.records) {
         const old = journal.index.get(record.path);

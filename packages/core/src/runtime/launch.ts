@@ -6,6 +6,7 @@ import { errors } from "../errors.js";
 import type { CompileOptions } from "../operators/compile.js";
 import type { AnalyzedPlan } from "../plan/analyze.js";
 import type { Source } from "../sources/source.js";
+import { DiskStateStoreProvider } from "../state/disk-state-provider.js";
 import { FileStateStoreProvider } from "../state/file-state-store.js";
 import { memoryStateStoreProvider } from "../state/memory-state-store.js";
 import type { StateStoreProvider } from "../state/state-store.js";
@@ -25,6 +26,7 @@ export interface QuerySettings {
   readonly retainBatches: number;
   readonly snapshotInterval: number;
   readonly pollIntervalMs: number;
+  readonly stateStore: "memory" | "disk";
   readonly compile: CompileOptions;
   /** Settings recorded in every offsets entry. */
   readonly conf: Record<string, string>;
@@ -44,14 +46,21 @@ export async function openCheckpoint(
   owner: string,
   settings: QuerySettings,
 ): Promise<OpenedCheckpoint> {
-  if (location === undefined) return { checkpoint: undefined, recovery: FRESH, provider: memoryStateStoreProvider };
+  if (location === undefined) {
+    const provider = settings.stateStore === "disk" ? new DiskStateStoreProvider(undefined) : memoryStateStoreProvider;
+    return { checkpoint: undefined, recovery: FRESH, provider };
+  }
   if (typeof location !== "string" || location === "") throw errors.badOption("checkpointLocation", location, "a directory path");
   const fs = nodeFileSystem();
   const shape = queryShape(analyzed, source.identity ?? source.description);
   const checkpoint = await Checkpoint.open(fs, location, shape, owner);
   try {
     const recovery = await checkpoint.recover(settings.conf);
-    return { checkpoint, recovery, provider: new FileStateStoreProvider(checkpoint.fs, checkpoint.stateRoot, settings.snapshotInterval) };
+    const provider =
+      settings.stateStore === "disk"
+        ? new DiskStateStoreProvider({ fs: checkpoint.fs, root: checkpoint.stateRoot })
+        : new FileStateStoreProvider(checkpoint.fs, checkpoint.stateRoot, settings.snapshotInterval);
+    return { checkpoint, recovery, provider };
   } catch (e) {
     await checkpoint.close();
     throw e;

@@ -120,7 +120,7 @@ export class MicroBatchExecution extends StreamExecution {
           if (trigger.kind === "processingTime") {
             await this.sleep(Math.max(0, started + trigger.intervalMs - Date.now()));
           } else if (!ran) {
-            await this.sleep(this.config.pollIntervalMs);
+            await this.sleep(Math.max(this.config.pollIntervalMs, source.idlePollIntervalMs?.() ?? 0));
           }
         }
       }

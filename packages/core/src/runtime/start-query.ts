@@ -36,6 +36,12 @@ export interface WriterOptions {
   stateSnapshotInterval: number;
   /** How the default trigger polls a source that cannot notify: a duration. Default 100 ms. */
   pollInterval: string | number;
+  /**
+   * Where operator state lives: `"memory"` (the default; checkpointed as delta and snapshot files) or
+   * `"disk"` (LMDB under the checkpoint, through the optional `lmdb` package: state larger than the
+   * heap). Fixed for a checkpoint once it has run.
+   */
+  stateStore: "memory" | "disk";
   /** How several watermarks combine: `"min"` (default, as Spark) or `"max"`. */
   watermarkPolicy: WatermarkPolicy;
   /**
@@ -51,6 +57,7 @@ export const WRITER_OPTIONS: readonly (keyof WriterOptions)[] = [
   "minBatchesToRetain",
   "stateSnapshotInterval",
   "pollInterval",
+  "stateStore",
   "watermarkPolicy",
   "transformTimeout",
 ];
@@ -155,6 +162,8 @@ function resolveSettings(spec: QuerySpec): QuerySettings {
   const { options } = spec;
   const policy = options.watermarkPolicy ?? "min";
   if (policy !== "min" && policy !== "max") throw errors.badOption("watermarkPolicy", policy, '"min" or "max"');
+  const stateStore = options.stateStore ?? "memory";
+  if (stateStore !== "memory" && stateStore !== "disk") throw errors.badOption("stateStore", stateStore, '"memory" or "disk"');
   return {
     runId: crypto.randomUUID(),
     trigger: resolveTrigger(spec.trigger),
@@ -163,7 +172,8 @@ function resolveSettings(spec: QuerySpec): QuerySettings {
     snapshotInterval: positiveInt("stateSnapshotInterval", options.stateSnapshotInterval ?? 10),
     pollIntervalMs: parseDuration(options.pollInterval ?? 100, "option pollInterval"),
     compile: { transformTimeoutMs: parseDuration(options.transformTimeout ?? 30_000, "option transformTimeout") },
-    conf: { watermarkPolicy: policy },
+    stateStore,
+    conf: { watermarkPolicy: policy, stateStore },
   };
 }
 

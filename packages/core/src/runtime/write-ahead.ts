@@ -94,6 +94,7 @@ export class WriteAhead {
   /** Finishes background work and closes the checkpoint (making everything journaled durable). */
   async close(): Promise<void> {
     await this.purging;
+    for (const store of this.stateStores) await store.close?.().catch(() => {});
     await this.checkpoint?.close().catch(() => {});
   }
 

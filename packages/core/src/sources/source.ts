@@ -49,6 +49,12 @@ export interface Source<Row extends object = Record<string, unknown>, O extends 
   /** Optional push notification of new data, so the default trigger does not have to poll. */
   onDataAvailable?(listener: () => void): () => void;
   /**
+   * With `onDataAvailable`: how long an idle query may go between checks of `latestOffset`, because the
+   * source wakes it when data comes (default: the query's `pollInterval`). A Kafka source that watches
+   * its partitions with a long-poll fetch needs few checks.
+   */
+  idlePollIntervalMs?(): number | undefined;
+  /**
    * Optional: for a source whose partitions move between processes (a Kafka consumer group), how the
    * state of a stateful query moves with them. Undefined (or a source without it): state stays in
    * this process, in memory and under the checkpoint.

@@ -1,6 +1,6 @@
 import type { CheckpointFileSystem } from "../checkpoint/file-system.js";
-import { parseJsonLine, splitVersioned } from "../checkpoint/metadata-log.js";
-import { errorMessage, errors } from "../errors.js";
+import { errors } from "../errors.js";
+import { deltaText, listVersions, readLines, replayDeltas } from "./delta-files.js";
 import { MemoryStateStore } from "./memory-state-store.js";
 import type { StateStore, StateStoreProvider } from "./state-store.js";
 
@@ -30,14 +30,11 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
   }
 
   override commit(): number {
-    const lines = ["v1"];
-    for (const key of this.changedKeys()) {
-      lines.push(this.map.has(key) ? JSON.stringify(["p", key, this.map.get(key)]) : JSON.stringify(["r", key]));
-    }
+    const delta = deltaText(this.changedKeys(), (key) => this.map.get(key));
     const version = super.commit();
     const snapshot =
       version % this.snapshotInterval === 0 ? ["v1", ...[...this.map].map((entry) => JSON.stringify(entry))].join("\n") : undefined;
-    this.pending.push({ version, delta: lines.join("\n"), snapshot });
+    this.pending.push({ version, delta, snapshot });
     return version;
   }
 
@@ -81,42 +78,16 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
       const file = this.fs.join(this.dir, `${base}.snapshot`);
       for (const [key, value] of readLines(file, await this.fs.read(file))) this.map.set(key as string, value as V);
     }
-    for (let v = base + 1; v <= version; v++) {
-      const file = this.fs.join(this.dir, `${v}.delta`);
-      const text = await this.fs.read(file);
-      if (text === undefined) throw errors.corruptCheckpoint(file, `missing: it is needed to rebuild state version ${version}`);
-      for (const [op, key, value] of readLines(file, text)) {
-        if (op === "p") this.map.set(key as string, value as V);
-        else if (op === "r") this.map.delete(key as string);
-        else throw errors.corruptCheckpoint(file, `unknown operation ${JSON.stringify(op)}`);
-      }
-    }
+    await replayDeltas(
+      this.fs,
+      this.dir,
+      base,
+      version,
+      (key, value) => this.map.set(key, value as V),
+      (key) => this.map.delete(key),
+    );
     return this;
   }
-}
-
-function readLines(file: string, text: string | undefined): unknown[][] {
-  if (text === undefined) throw errors.corruptCheckpoint(file, "missing");
-  try {
-    return splitVersioned(text, 1)
-      .filter((l) => l !== "")
-      .map((l) => {
-        const entry = parseJsonLine(l, "state entry");
-        if (!Array.isArray(entry)) throw new Error("state entry is not an array");
-        return entry;
-      });
-  } catch (e) {
-    throw errors.corruptCheckpoint(file, errorMessage(e));
-  }
-}
-
-async function listVersions(fs: CheckpointFileSystem, dir: string) {
-  const out: { name: string; version: number; kind: "delta" | "snapshot" }[] = [];
-  for (const name of await fs.list(dir)) {
-    const m = /^(\d+)\.(delta|snapshot)$/.exec(name);
-    if (m) out.push({ name, version: Number(m[1]), kind: m[2] as "delta" | "snapshot" });
-  }
-  return out;
 }
 
 /** Opens file-backed stores under `<checkpoint>/state/<operatorId>`. */

@@ -22,6 +22,8 @@ export interface StateStore<V> extends ReadStateStore<V> {
   persist?(): Promise<void>;
   /** Forgets what is not needed to rebuild versions at or after `minVersion`. */
   purge?(minVersion: number): Promise<void>;
+  /** Releases what the store holds open (a disk store's database), when the query stops. */
+  close?(): Promise<void>;
 }
 
 /** Opens the store of an operator at a version; backends (memory, files) implement it. */

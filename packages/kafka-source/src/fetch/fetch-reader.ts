@@ -6,9 +6,9 @@ import type { PartitionRange } from "../offsets.js";
 import type { PartitionStream } from "../partition-streams.js";
 import { Alarm, PartitionStreams, StallClock, streamAt } from "../partition-streams.js";
 import { tpKeyOf } from "../topic-partition.js";
+import { readableEnd, sendFetch } from "./fetch-request.js";
 import type { FetchResponse } from "./fetch-response.js";
-import { decodeFetchResponse, MIN_FETCH_VERSION } from "./fetch-response.js";
-import type { InternalBroker, InternalCluster, KafkajsInternals } from "./kafkajs-internals.js";
+import type { InternalCluster, KafkajsInternals } from "./kafkajs-internals.js";
 import { decodeRecordBatches, RecordFormatError } from "./record-batches.js";
 
 interface Stream extends PartitionStream {
@@ -21,7 +21,6 @@ interface Stream extends PartitionStream {
 const READ_COMMITTED = 1;
 /** How long the broker may hold a fetch for data not yet written (it answers at once when there is some). */
 const MAX_WAIT_MS = 100;
-const MAX_BYTES = 64 << 20;
 const MAX_PARTITION_BYTES = 8 << 20;
 const FIRST_FETCH_BYTES = 1 << 20;
 
@@ -110,45 +109,12 @@ export class FetchReader implements OffsetReader {
       [...byLeader].map(async ([nodeId, streams]) => {
         const offsets = new Map(streams.map((s) => [tpKeyOf(s), s.cursor]));
         const broker = await cluster.findBroker({ nodeId });
-        const response = await this.fetch(broker, streams);
+        const asked = streams.map((s) => ({ topic: s.topic, partition: s.partition, fetchOffset: s.cursor, maxBytes: fetchBytes(s) }));
+        const response = await sendFetch(this.internals, broker, asked, MAX_WAIT_MS);
         if (response.errorCode !== 0) throw this.internals.protocolError(response.errorCode);
         for (const p of response.partitions) await this.accept(p, offsets.get(tpKeyOf(p)));
       }),
     );
-  }
-
-  private async fetch(broker: InternalBroker, streams: Stream[]): Promise<FetchResponse> {
-    const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
-    for (const s of streams) {
-      const list = topics.get(s.topic) ?? [];
-      list.push({ partition: s.partition, fetchOffset: String(s.cursor), maxBytes: fetchBytes(s) });
-      topics.set(s.topic, list);
-    }
-    const request = broker.lookupRequest(
-      this.internals.fetchApiKey,
-      this.internals.fetchDefinition,
-    )({
-      isolationLevel: READ_COMMITTED,
-      maxWaitTime: MAX_WAIT_MS,
-      minBytes: 1,
-      maxBytes: MAX_BYTES,
-      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-    });
-    const version = request.request.apiVersion;
-    if (version < MIN_FETCH_VERSION)
-      throw new RecordFormatError(
-        `the broker speaks Fetch v${version} only; reading directly needs v${MIN_FETCH_VERSION}+ (Kafka 0.11) — use reader: "consumer"`,
-      );
-    try {
-      return (await broker.connectionPool.send({
-        ...request,
-        response: { decode: async (raw) => decodeFetchResponse(raw, version), parse: async (data) => data },
-      })) as FetchResponse;
-    } catch (e) {
-      // As kafkajs' own requests do: a closed connection makes the broker reconnect on next use.
-      if ((e as Error).name === "KafkaJSConnectionClosedError") await broker.disconnect().catch(() => {});
-      throw e;
-    }
   }
 
   /**
@@ -166,7 +132,7 @@ export class FetchReader implements OffsetReader {
     }
     // Read committed: what can be read ends at the last stable offset (below an open transaction),
     // which is what batches may be planned up to — as the brokers' ListOffsets answers the source.
-    const end = p.lastStableOffset >= 0 ? Math.min(p.highWatermark, p.lastStableOffset) : p.highWatermark;
+    const end = readableEnd(p);
     const key = tpKeyOf(p);
     if (end > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, end);
     const rows: KafkaRow[] = [];
