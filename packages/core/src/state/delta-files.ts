@@ -6,10 +6,10 @@ import { errorMessage, errors } from "../errors.js";
  * A state version's delta, `<v>.delta`: the keys one batch changed, as lines after a version line:
  * `["p","<key>",<value json>]` (put) or `["r","<key>"]` (removed).
  */
-export function deltaText(keys: Iterable<string>, valueOf: (key: string) => unknown): string {
+export function deltaText(keys: Iterable<string>, valueAt: (key: string) => unknown): string {
   const lines = ["v1"];
   for (const key of keys) {
-    const value = valueOf(key);
+    const value = valueAt(key);
     lines.push(value !== undefined ? JSON.stringify(["p", key, value]) : JSON.stringify(["r", key]));
   }
   return lines.join("\n");

@@ -102,11 +102,11 @@ export class DiskStateStore<V> implements StateStore<V> {
     });
     if (this.fs) {
       const byKey = new Map(changes);
-      const valueOf = (key: string) => {
+      const valueAt = (key: string) => {
         const v = byKey.get(key);
         return v === REMOVED ? undefined : v;
       };
-      this.pending.push({ version, delta: deltaText(byKey.keys(), valueOf) });
+      this.pending.push({ version, delta: deltaText(byKey.keys(), valueAt) });
     }
     this.overlay.clear();
     this.version = version;

@@ -1,5 +1,4 @@
 import type { CheckpointFileSystem } from "../checkpoint/file-system.js";
-import { errors } from "../errors.js";
 import { deltaText, listVersions, readLines, replayDeltas } from "./delta-files.js";
 import { MemoryStateStore } from "./memory-state-store.js";
 import type { StateStore, StateStoreProvider } from "./state-store.js";
