@@ -75,6 +75,23 @@ describe.each(kinds)("state store contract: %s", (_kind, make) => {
       await close();
     }
   });
+
+  it("a value changed in place after it was read does not change the version it was read from", async () => {
+    const dir = tempDir();
+    let { store, close } = await openAt(dir, make, 0);
+    store.put("k", { n: 1, tags: ["a"] });
+    store.commit();
+    await store.persist?.();
+    const v = store.get("k")!;
+    v.n = 99; // an operator mutating what it read, then writing it back
+    v.tags.push("b");
+    store.put("k", v);
+    store.commit();
+    await close();
+    ({ store, close } = await openAt(dir, make, 1));
+    expect(store.get("k")).toEqual({ n: 1, tags: ["a"] });
+    await close();
+  });
 });
 
 describe("a query on the disk store", () => {

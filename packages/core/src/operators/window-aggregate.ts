@@ -54,8 +54,9 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
   const toRow = outputRowBuilder(analysis);
   const name = win ? `windowAggregate(${win.column}, ${win.sizeMs}ms)` : "aggregate";
   let minEvictTime = Infinity;
-  // State restored from a checkpoint may already hold groups the watermark expires.
-  for (const [, g] of store.entries()) if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
+  // State restored from a checkpoint may already hold groups the watermark expires (a query that
+  // never evicts skips the scan: on a disk store it would read every group at each start).
+  if (evicting) for (const [, g] of store.entries()) if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
 
   const load = (touched: Map<string, GroupState>, key: string, row: Row, s: number | null, e: number | null) => {
     const old = store.get(key);
@@ -130,6 +131,10 @@ export function windowAggregate(config: WindowAggregateConfig): StatefulOperator
     if (outputMode === "complete") return { emit: [...store.entries()].map(([, g]) => g), removed: 0 };
     const emit: GroupState[] = outputMode === "update" ? [...touched.values()] : [];
     if (!evicting) return { emit, removed: 0 };
+    // `minEvictTime` bounds every group's end from below (the last scan's minimum, lowered by each
+    // group touched since): below it nothing expires, and the scan of all state is skipped.
+    for (const g of touched.values()) if (g.e !== null && g.e < minEvictTime) minEvictTime = g.e;
+    if (wm < minEvictTime) return { emit, removed: 0 };
     const expired: string[] = [];
     minEvictTime = Infinity;
     for (const [key, g] of store.entries()) {

@@ -6,6 +6,9 @@ import type { StateStore } from "./state-store.js";
 /** The slice of an `lmdb` database this store uses (typed here: `lmdb` is an optional peer dependency). */
 export interface LmdbDatabase {
   get(key: string): unknown;
+  /** The stored bytes, not decoded (undo records keep them: an operator may change a value it read). */
+  getBinary(key: string): Uint8Array | undefined;
+  encoder: { decode(bytes: Uint8Array): unknown };
   doesExist(key: string): boolean;
   getRange(options?: { start?: string; end?: string; snapshot?: boolean }): Iterable<{ key: string; value: unknown }>;
   getCount(): number;
@@ -41,6 +44,8 @@ const UNDO_VERSIONS = 3;
  */
 export class DiskStateStore<V> implements StateStore<V> {
   private readonly overlay = new Map<string, V | typeof REMOVED>();
+  /** Committed values this batch read (undefined: absent), so each key is looked up in LMDB once. */
+  private readonly reads = new Map<string, V | undefined>();
   private count: number;
   private pending: { version: number; delta: string }[] = [];
   /** The newest version LMDB has flushed to disk (what an OS crash cannot take back). */
@@ -64,7 +69,7 @@ export class DiskStateStore<V> implements StateStore<V> {
   get(key: string): V | undefined {
     const v = this.overlay.get(key);
     if (v !== undefined) return v === REMOVED ? undefined : v;
-    return this.data.get(key) as V | undefined;
+    return this.committed(key);
   }
 
   *entries(): IterableIterator<[string, V]> {
@@ -91,7 +96,7 @@ export class DiskStateStore<V> implements StateStore<V> {
     this.data.transactionSync(() => {
       const undo: [string, unknown][] = [];
       for (const [key, v] of changes) {
-        const old = this.data.get(key);
+        const old = this.reads.has(key) && this.reads.get(key) === undefined ? undefined : this.data.getBinary(key);
         undo.push([key, old === undefined ? null : old]);
         if (v === REMOVED) this.data.remove(key);
         else this.data.put(key, v);
@@ -109,12 +114,14 @@ export class DiskStateStore<V> implements StateStore<V> {
       this.pending.push({ version, delta: deltaText(byKey.keys(), valueAt) });
     }
     this.overlay.clear();
+    this.reads.clear();
     this.version = version;
     return version;
   }
 
   abort(): void {
     this.overlay.clear();
+    this.reads.clear();
     this.count = this.data.getCount();
   }
 
@@ -143,10 +150,10 @@ export class DiskStateStore<V> implements StateStore<V> {
     let at = (this.meta.get("version") as number | undefined) ?? 0;
     if (at > version) {
       for (; at > version; at--) {
-        const undo = this.meta.get(`undo:${at}`) as [string, unknown][] | undefined;
+        const undo = this.meta.get(`undo:${at}`) as [string, Uint8Array | null][] | undefined;
         if (!undo) throw errors.corruptCheckpoint(this.dir, `LMDB holds state version ${at}, and cannot go back to ${version}`);
         this.data.transactionSync(() => {
-          for (const [key, old] of undo) old === null ? this.data.remove(key) : this.data.put(key, old);
+          for (const [key, old] of undo) old === null ? this.data.remove(key) : this.data.put(key, this.data.encoder.decode(old));
           this.meta.remove(`undo:${at}`);
           this.meta.put("version", at - 1);
         });
@@ -179,6 +186,15 @@ export class DiskStateStore<V> implements StateStore<V> {
 
   private exists(key: string): boolean {
     const v = this.overlay.get(key);
-    return v !== undefined ? v !== REMOVED : this.data.doesExist(key);
+    if (v !== undefined) return v !== REMOVED;
+    return this.reads.has(key) ? this.reads.get(key) !== undefined : this.data.doesExist(key);
+  }
+
+  /** The committed value, read from LMDB once per batch (the commit's undo record reuses it). */
+  private committed(key: string): V | undefined {
+    if (this.reads.has(key)) return this.reads.get(key);
+    const value = this.data.get(key) as V | undefined;
+    this.reads.set(key, value);
+    return value;
   }
 }
