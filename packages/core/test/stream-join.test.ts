@@ -63,6 +63,22 @@ describe("union", () => {
     );
   });
 
+  it("availableNow with per-source batch limits reads every source to its end, not one batch", async () => {
+    const a = new MemoryStream(struct({ k: long() }));
+    const b = new MemoryStream(struct({ k: long() }));
+    a.addData(Array.from({ length: 50 }, (_, k) => ({ k })));
+    b.addData(Array.from({ length: 30 }, (_, k) => ({ k })));
+    const sink = memorySink<{ k: number }>();
+    const q = await readStream(a, { maxOffsetsPerTrigger: 10 })
+      .union(readStream(b, { maxOffsetsPerTrigger: 7 }))
+      .writeStream.trigger({ availableNow: true })
+      .format(sink)
+      .start();
+    await q.awaitTermination();
+    expect(sink.rows).toHaveLength(80);
+    expect(sink.batches.length).toBeGreaterThanOrEqual(5);
+  });
+
   it("refuses streams with other columns, naming the first that differs", () => {
     const a = readStream(new MemoryStream(struct({ k: long() })));
     const b = readStream(new MemoryStream(struct({ j: long() })));

@@ -49,7 +49,12 @@ export class CompositeSource implements Source<Row, Offset[]> {
     const upTo = limit.upTo as Offset[] | undefined;
     return Promise.all(
       this.parts.map((p, i) =>
-        p.source.latestOffset(start[i] as Offset, { maxRows: p.maxRows, upTo: upTo?.[i], unbounded: limit.unbounded }),
+        // `unbounded` asks for everything available (availableNow's target): no per-batch limit then.
+        p.source.latestOffset(start[i] as Offset, {
+          maxRows: limit.unbounded ? undefined : p.maxRows,
+          upTo: upTo?.[i],
+          unbounded: limit.unbounded,
+        }),
       ),
     );
   }
