@@ -41,7 +41,7 @@ export interface NexmarkQuery {
 const WINDOW_MS = 10_000;
 const DELAY = "1 second";
 /** The final watermark of a run over `times`: what closed windows and sessions. */
-const finalWatermark = (times: number[]) => times.reduce((m, t) => (t > m ? t : m), Number.NEGATIVE_INFINITY) - 1_000;
+const finalWatermark = (times: number[]) => times.reduce((m, t) => Math.max(m, t), Number.NEGATIVE_INFINITY) - 1_000;
 const windowOf = (t: number, size = WINDOW_MS) => Math.floor(t / size) * size;
 
 function maxCountPerWindow(rows: Row[]): Row[] {
