@@ -6,41 +6,34 @@
  * Two brokers: a Kafka-like one (librdkafka's mock behind `long-poll-proxy.ts`, which answers a held
  * Fetch as soon as data arrives, as Kafka does) and the mock itself, which holds every Fetch for its
  * full wait: there the watch's wait (`fetchMaxWaitMs`) bounds the wake-up, so its figures are given
- * with the wait stated.
+ * with the wait stated. The producer and the proxy run in another process (latency-producer.ts).
  *
  *   tsx bench/latency.bench.ts [seconds=4]
  */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { readStream } from "@skp/core";
 import { Kafka, logLevel } from "kafkajs";
 import { startMockKafka } from "../../../tools/mock-kafka/mock-kafka.js";
 import { kafkaSource } from "../src/index.js";
-import { startLongPollProxy } from "./long-poll-proxy.js";
 
 const SECONDS = Number(process.argv[2] ?? 4);
 const RATES = [1_000, 20_000];
-const TICK_MS = 5;
 const now = () => performance.timeOrigin + performance.now();
 
 const mock = await startMockKafka([]);
-const proxy = await startLongPollProxy(mock.brokers[0]!);
+// The proxy and the producer run in a process of their own (latency-producer.ts).
+const other = fork(fileURLToPath(new URL("./latency-producer.ts", import.meta.url)), [], { execArgv: ["--import", "tsx"] });
+const ask = <T>(message: object): Promise<T> =>
+  new Promise((resolve) => {
+    other.once("message", (m) => resolve(m as T));
+    other.send(message);
+  });
+const proxy = (await ask<{ proxy: string }>({ proxy: mock.brokers[0] })).proxy;
 let topics = 0;
 
-/** Sends `rate` events/s for SECONDS in ticks of TICK_MS, each stamped with its send time. */
-async function produce(kafka: Kafka, topic: string, rate: number): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
-  const end = Date.now() + SECONDS * 1000;
-  let sent = 0;
-  const t0 = Date.now();
-  while (Date.now() < end) {
-    const t = now();
-    await producer.send({ topic, acks: 1, messages: Array.from({ length: perTick }, () => ({ value: `{"t":${t}}` })) });
-    sent += perTick;
-    const ahead = t0 + (sent / rate) * 1000 - Date.now();
-    if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-  }
-  await producer.disconnect();
+async function produce(brokers: string[], topic: string, rate: number): Promise<void> {
+  await ask({ produce: { brokers, topic, rate, seconds: SECONDS } });
 }
 
 const stamp = (value: Uint8Array | Buffer | null) => Number(/"t":([\d.]+)/.exec(Buffer.from(value!).toString("latin1"))![1]);
@@ -56,7 +49,7 @@ async function skp(broker: string, rate: number, fetchMaxWaitMs?: number): Promi
     })
     .start();
   await new Promise((r) => setTimeout(r, 300)); // idle, watching
-  await produce(new Kafka({ brokers: [broker], logLevel: logLevel.NOTHING }), topic, rate);
+  await produce([broker], topic, rate);
   await new Promise((r) => setTimeout(r, 1_000));
   await q.stop();
   return latencies;
@@ -79,7 +72,7 @@ async function rawKafkajs(broker: string, rate: number): Promise<number[]> {
     },
   });
   await joined;
-  await produce(kafka, topic, rate);
+  await produce([broker], topic, rate);
   await new Promise((r) => setTimeout(r, 1_000));
   await consumer.disconnect();
   return latencies;
@@ -108,14 +101,14 @@ console.log(`\n${SECONDS} s per run, node ${process.version}`);
 console.log("| setup | events | p50 ms | p99 ms |\n|---|---:|---:|---:|");
 for (const rate of RATES) {
   const r = `${rate.toLocaleString("en-US")}/s`;
-  console.log(row(`${r}, Kafka-like broker: skp (watch wait 500 ms, the default)`, await skp(proxy.broker, rate)));
-  console.log(row(`${r}, Kafka-like broker: raw kafkajs eachBatch (100 ms wait)`, await rawKafkajs(proxy.broker, rate)));
+  console.log(row(`${r}, Kafka-like broker: skp (watch wait 500 ms, the default)`, await skp(proxy, rate)));
+  console.log(row(`${r}, Kafka-like broker: raw kafkajs eachBatch (100 ms wait)`, await rawKafkajs(proxy, rate)));
   console.log(row(`${r}, mock: skp, watch wait 500 ms`, await skp(mock.brokers[0]!, rate)));
   console.log(row(`${r}, mock: skp, watch wait 10 ms`, await skp(mock.brokers[0]!, rate, 10)));
   console.log(row(`${r}, mock: skp, no watch (100 ms poll)`, await skp(mock.brokers[0]!, rate, 0)));
 }
 console.log(
-  `\nidle CPU, Kafka-like broker: ${(await idleCpu(proxy.broker)).toFixed(1)} ms/s with the watch; ${(await idleCpu(proxy.broker, 0)).toFixed(1)} ms/s polling only`,
+  `\nidle CPU of the query's process, Kafka-like broker: ${(await idleCpu(proxy)).toFixed(1)} ms/s with the watch; ${(await idleCpu(proxy, 0)).toFixed(1)} ms/s polling only`,
 );
-await proxy.close();
+other.send({ exit: true });
 await mock.stop();

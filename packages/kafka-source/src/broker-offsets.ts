@@ -15,6 +15,9 @@ export type Watermarks = Map<string, { low: number; high: number }>;
 export class BrokerOffsets {
   private last: Watermarks = new Map();
   private lastAt = 0;
+  /** Log ends a watch fetch saw since the last refresh, and whether one woke the query since. */
+  private readonly watched = new Map<string, number>();
+  private woken = false;
 
   constructor(
     private readonly admin: () => Admin,
@@ -41,7 +44,22 @@ export class BrokerOffsets {
     this.lastAt = Date.now();
     // Only ends reported after this answer may raise it: an older one could be from a deleted topic.
     this.fetchedHighs()?.clear();
+    this.watched.clear();
+    this.woken = false;
     return out;
+  }
+
+  /** A watch fetch saw partition `key`'s readable end at `high` (and woke the query). */
+  raise(key: string, high: number): void {
+    if (high > (this.watched.get(key) ?? -1)) this.watched.set(key, high);
+    this.woken = true;
+  }
+
+  /** Whether a watch woke the query since the last refresh: its answer already shows the new ends. Asked once. */
+  takeWoken(): boolean {
+    const woken = this.woken;
+    this.woken = false;
+    return woken;
   }
 
   /** The last answer if it is younger than `maxAgeMs`, else a fresh one. */
@@ -67,7 +85,7 @@ export class BrokerOffsets {
   /** Log ends as last known: the brokers' answer at the last refresh, raised by what fetches reported since. */
   knownHighs(): KafkaOffsets {
     const out = asOffsets(this.last, "high");
-    for (const [key, high] of this.fetchedHighs() ?? []) {
+    for (const [key, high] of [...(this.fetchedHighs() ?? []), ...this.watched]) {
       const [topic, partition] = parseTpKey(key);
       if (high > (get(out, topic, partition) ?? Infinity)) set(out, topic, partition, high);
     }

@@ -67,7 +67,10 @@ export async function openConnection(o: ResolvedOptions, internals: KafkajsInter
     const planner: BatchPlanner<any> = member
       ? new GroupPlanner({ member, offsets, admin: () => theAdmin, initial: startOf, ...common })
       : new StaticPlanner({ offsets, startingOffsets: o.startingOffsets, startOf, ...common });
-    watcher = internals && o.fetchMaxWaitMs > 0 ? new DataWatcher(internals, o.topics, o.fetchMaxWaitMs) : undefined;
+    watcher =
+      internals && o.fetchMaxWaitMs > 0
+        ? new DataWatcher(internals, o.topics, o.fetchMaxWaitMs, (key, high) => offsets.raise(key, high))
+        : undefined;
     await Promise.all([reader.start(), member?.start(), watcher?.start()]);
     return { admin, offsets, reader, member, planner, watcher };
   } catch (e) {

@@ -42,7 +42,8 @@ export class StaticPlanner implements BatchPlanner<KafkaOffsets> {
     let highs = offsets.knownHighs();
     // Catching up: the fetches' high watermarks already show a full batch, so skip asking the
     // broker (a round trip per trigger). Partitions and lag are still refreshed at least every second.
-    if (!this.fullBatchKnown(start, highs, max)) {
+    // Woken by the watch: its answer carried the new log ends, so skip that round trip once.
+    if (!this.fullBatchKnown(start, highs, max) && !offsets.takeWoken()) {
       highs = asOffsets(await offsets.refresh(), "high");
       forEachPartition(start, (topic, partition, from) => {
         const high = get(highs, topic, partition);

@@ -5,12 +5,14 @@ import { longPollBroker } from "./fetch-fakes.js";
 describe("DataWatcher (against a broker that long-polls as Kafka does)", () => {
   it("wakes within milliseconds of a record arriving, not after the fetch wait", async () => {
     const broker = longPollBroker("t", 3);
-    const watcher = new DataWatcher(broker.internals, ["t"], 5_000);
+    const ends = new Map<string, number>();
+    const watcher = new DataWatcher(broker.internals, ["t"], 5_000, (key, high) => ends.set(key, high));
     await watcher.start();
     const t0 = performance.now();
     const woke = watcher.watch({ t: { 0: 0, 1: 0, 2: 0 } });
     setTimeout(() => void broker.append(2, "x"), 50);
     expect(await woke).toBe(true);
+    expect(Object.fromEntries(ends)).toEqual({ "t:2": 1 }); // the new end, for the next batch's plan
     const ms = performance.now() - t0;
     expect(ms).toBeGreaterThanOrEqual(45);
     expect(ms).toBeLessThan(500); // the broker holds it 5 s without data

@@ -24,6 +24,8 @@ export class DataWatcher {
     private readonly internals: KafkajsInternals,
     private readonly topics: readonly string[],
     private readonly maxWaitMs: number,
+    /** Hears the readable end of each partition that has data (what the next batch can plan up to). */
+    private readonly onData: (key: string, high: number) => void = () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -80,9 +82,14 @@ export class DataWatcher {
     const broker = await cluster.findBroker({ nodeId });
     const response = await sendFetch(this.internals, broker, partitions, this.maxWaitMs);
     const asked = new Map(partitions.map((p) => [tpKey(p.topic, p.partition), p.fetchOffset]));
-    return response.partitions.some((p) => {
-      const at = asked.get(tpKey(p.topic, p.partition));
-      return at !== undefined && (p.records.length > 0 || readableEnd(p) > at);
-    });
+    let found = false;
+    for (const p of response.partitions) {
+      const key = tpKey(p.topic, p.partition);
+      const at = asked.get(key);
+      if (at === undefined || p.errorCode !== 0 || !(p.records.length > 0 || readableEnd(p) > at)) continue;
+      found = true;
+      this.onData(key, readableEnd(p));
+    }
+    return found;
   }
 }
