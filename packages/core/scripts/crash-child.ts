@@ -7,7 +7,7 @@
  *
  * `join`: a stream-stream left outer join of two such sources within a time range (both sides in
  * state, outer rows emitted at eviction); `dedup`: dropDuplicatesWithinWatermark over a source that
- * resends one row in five.
+ * resends one row in five. `SKP_STATE_STORE=disk` keeps the state in LMDB instead of memory.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -70,6 +70,7 @@ const query = await (frame as ReturnType<typeof readStream>).writeStream
   .outputMode("append")
   .trigger({ availableNow: true })
   .option("checkpointLocation", join(workDir, "_chk"))
+  .option("stateStore", process.env.SKP_STATE_STORE === "disk" ? "disk" : "memory")
   .format(batchFileSink(join(workDir, "out")))
   .start();
 process.stdout.write("ready\n");
