@@ -6,6 +6,9 @@
  *
  *   pnpm bench:nexmark [events=1000000] [q0,q5,...]
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { int, long, MemoryStream, readStream, string, struct, timestamp } from "../../src/index.js";
 import type { Auction, Bid, NexmarkEvents, Person } from "./generator.js";
 import { generate } from "./generator.js";
@@ -50,7 +53,11 @@ const personSchema = struct({
 });
 
 /** One run: the query over fresh sources holding the events; its output rows and the time it took. */
-async function runOnce(q: NexmarkQuery, e: NexmarkEvents): Promise<{ ms: number; rows: Record<string, unknown>[]; events: number }> {
+async function runOnce(
+  q: NexmarkQuery,
+  e: NexmarkEvents,
+  checkpoint: boolean,
+): Promise<{ ms: number; rows: Record<string, unknown>[]; events: number }> {
   const share = (n: number) => Math.max(1, Math.round((BATCH * n) / e.total));
   const streams: Streams = {
     bids() {
@@ -71,16 +78,19 @@ async function runOnce(q: NexmarkQuery, e: NexmarkEvents): Promise<{ ms: number;
   };
   const rows: Record<string, unknown>[] = [];
   const frame = q.build(streams);
+  const dir = checkpoint ? mkdtempSync(join(tmpdir(), "skp-nexmark-")) : undefined;
   const t0 = performance.now();
-  const query = await frame.writeStream
+  const writer = frame.writeStream
     .outputMode(q.outputMode)
     .trigger({ availableNow: true })
     .foreachBatch((batch: readonly object[]) => {
       for (const r of batch) rows.push(q.shape(r as Record<string, unknown>));
-    })
-    .start();
+    });
+  if (dir) writer.option("checkpointLocation", dir);
+  const query = await writer.start();
   await query.awaitTermination();
   const ms = performance.now() - t0;
+  if (dir) rmSync(dir, { recursive: true, force: true });
   const events = q.inputs.reduce((n, kind) => n + e[kind].length, 0);
   return { ms, rows: q.finish ? q.finish(rows) : rows, events };
 }
@@ -100,22 +110,29 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 const t0 = performance.now();
 const events = generate(EVENTS);
+const generateMs = performance.now() - t0;
 console.log(
-  `\n${EVENTS.toLocaleString("en-US")} Nexmark events (${events.persons.length.toLocaleString("en-US")} persons, ${events.auctions.length.toLocaleString("en-US")} auctions, ${events.bids.length.toLocaleString("en-US")} bids) generated in ${Math.round(performance.now() - t0)} ms; batches of ${BATCH.toLocaleString("en-US")} events, median of ${ROUNDS} runs, one core, node ${process.version}`,
+  `\n${EVENTS.toLocaleString("en-US")} Nexmark events (${events.persons.length.toLocaleString("en-US")} persons, ${events.auctions.length.toLocaleString("en-US")} auctions, ${events.bids.length.toLocaleString("en-US")} bids) generated in ${Math.round(generateMs)} ms (${fmt(EVENTS / (generateMs / 1000))} events/s, not counted below); batches of ${BATCH.toLocaleString("en-US")} events, median of ${ROUNDS} runs, one core, node ${process.version}`,
 );
 console.log(
-  "| query | what | output rows | = reference | skp events/s (one core) | Flink events/s per core |\n|---|---|---:|:---:|---:|---:|",
+  "| query | what | output rows | = reference | skp events/s (one core) | with a checkpoint | Flink events/s per core |\n|---|---|---:|:---:|---:|---:|---:|",
 );
 let failed = 0;
 const notes: string[] = [];
 for (const q of QUERIES.filter((q) => !ONLY || ONLY.includes(q.id))) {
-  const runs = [];
-  for (let r = 0; r < ROUNDS; r++) runs.push(await runOnce(q, events));
-  const mismatch = sameRows(runs[0]!.rows, q.reference(events));
+  type Run = Awaited<ReturnType<typeof runOnce>>;
+  const runs: Run[] = [];
+  const checkpointed: Run[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    runs.push(await runOnce(q, events, false));
+    checkpointed.push(await runOnce(q, events, true));
+  }
+  const reference = q.reference(events);
+  const mismatch = sameRows(runs[0]!.rows, reference) ?? sameRows(checkpointed[0]!.rows, reference);
   if (mismatch) failed++;
-  const rate = median(runs.map((r) => r.events / (r.ms / 1000)));
+  const rate = (xs: Run[]) => fmt(median(xs.map((r) => r.events / (r.ms / 1000))));
   console.log(
-    `| ${q.id} | ${q.what} | ${fmt(runs[0]!.rows.length)} | ${mismatch ? `**no**: ${mismatch}` : "yes"} | ${fmt(rate)} | ${q.flinkPerCore ? fmt(q.flinkPerCore) : "—"} |`,
+    `| ${q.id} | ${q.what} | ${fmt(runs[0]!.rows.length)} | ${mismatch ? `**no**: ${mismatch}` : "yes"} | ${rate(runs)} | ${rate(checkpointed)} | ${q.flinkPerCore ? fmt(q.flinkPerCore) : "—"} |`,
   );
   if (q.note) notes.push(`- ${q.id}: ${q.note}`);
 }
