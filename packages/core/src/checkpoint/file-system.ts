@@ -13,6 +13,8 @@ export interface CheckpointFileSystem {
   writeAtomic(path: string, data: string, options?: { durable?: boolean; atomic?: boolean }): Promise<void>;
   /** The whole file's bytes, or undefined when it does not exist. */
   readBytes(path: string): Promise<Uint8Array | undefined>;
+  /** `length` bytes from byte `at` (fewer at the end of the file), or undefined when it does not exist. */
+  readRange(path: string, at: number, length: number): Promise<Uint8Array | undefined>;
   /**
    * Opens (creating it, durably, if missing) a file to append to: the write-ahead journal's segments.
    * A new file gets `preallocate` zero bytes, which appends overwrite (a reader stops at the zeros).

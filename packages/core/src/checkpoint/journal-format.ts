@@ -47,6 +47,8 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
 
 export interface DecodedSegment {
   records: JournalRecord[];
+  /** Where each record's frame starts in the segment. */
+  offsets: number[];
   /** Bytes up to the end of the last whole record. */
   validBytes: number;
   /** Bytes after the last whole record that are not the zeros a segment is preallocated with. */
@@ -62,6 +64,7 @@ export interface DecodedSegment {
  */
 export function decodeSegment(bytes: Uint8Array): DecodedSegment {
   const records: JournalRecord[] = [];
+  const offsets: number[] = [];
   let at = 0;
   while (at < bytes.length) {
     const record = frameAt(bytes, at);
@@ -70,12 +73,18 @@ export function decodeSegment(bytes: Uint8Array): DecodedSegment {
       const next = length >= 0 && length <= MAX_RECORD ? at + HEADER + length : -1;
       const corrupt = next > at && next < bytes.length && frameAt(bytes, next) !== undefined;
       const torn = bytes.subarray(at).some((b) => b !== 0);
-      return corrupt ? { records, validBytes: at, torn, corruptAt: at } : { records, validBytes: at, torn };
+      return corrupt ? { records, offsets, validBytes: at, torn, corruptAt: at } : { records, offsets, validBytes: at, torn };
     }
     records.push(record.record);
+    offsets.push(at);
     at = record.end;
   }
-  return { records, validBytes: at, torn: false };
+  return { records, offsets, validBytes: at, torn: false };
+}
+
+/** The record whose frame starts at `at` (a place the journal noted), or undefined if it is not whole there. */
+export function recordAt(bytes: Uint8Array, at: number): JournalRecord | undefined {
+  return frameAt(bytes, at)?.record;
 }
 
 function frameAt(bytes: Uint8Array, at: number): { record: JournalRecord; end: number } | undefined {

@@ -19,7 +19,7 @@ export function journaledFileSystem(fs: CheckpointFileSystem, dir: string, journ
     async read(path) {
       const rel = relative(path);
       if (rel === undefined) return fs.read(path);
-      return journal.read(rel) ?? (journal.hasFile(rel) ? fs.read(path) : undefined);
+      return (await journal.read(rel)) ?? (journal.hasFile(rel) ? fs.read(path) : undefined);
     },
     async writeAtomic(path, data, options) {
       const rel = relative(path);

@@ -1,8 +1,9 @@
 import { errorMessage, errors } from "../errors.js";
 import type { AppendFile, CheckpointFileSystem } from "./file-system.js";
 
-/** A segment is closed after this many records; it is deleted once none of its records is live. */
+/** A segment is closed after this many records or bytes; it is deleted once none of its records is live. */
 const RECORDS_PER_SEGMENT = 512;
+const BYTES_PER_SEGMENT = 64 << 20;
 /** Zeros written ahead in a new segment (see `openAppend`); records beyond them just grow the file. */
 const SEGMENT_BYTES = 1 << 20;
 /** Durable writes that may run at once. */
@@ -11,6 +12,7 @@ const WRITES_IN_FLIGHT = 2;
 interface Write<T> {
   upTo: number;
   items: T[];
+  offsets: number[];
   segment: number;
   done: boolean;
 }
@@ -21,11 +23,13 @@ interface Write<T> {
  * covers what it waits for. Up to `WRITES_IN_FLIGHT` writes run at once, each durable on its own
  * (O_DSYNC): the next batch's plan need not wait for the previous write to come back to this thread.
  * Writes may finish out of order; what is durable is the prefix of writes that all finished, and
- * `onDurable` hears of each item, in order, with the segment that holds it.
+ * `onDurable` hears of each item, in order, with the segment that holds it and where its frame starts.
  */
 export class JournalWriter<T> {
   private file!: AppendFile;
   private segmentRecords = 0;
+  /** Bytes written to (or reserved in) the current segment: where the next frame starts. */
+  private segmentBytes = 0;
   private queued: { frame: Uint8Array; item: T }[] = [];
   private appended = 0;
   private durable = 0;
@@ -41,7 +45,7 @@ export class JournalWriter<T> {
     private readonly segmentFile: (segment: number) => string,
     /** The segment this writer appends to first (a new one: a run never appends to an old segment). */
     public segment: number,
-    private readonly onDurable: (item: T, segment: number) => void,
+    private readonly onDurable: (item: T, segment: number, offset: number) => void,
     private readonly onClosed: (segment: number) => void,
   ) {}
 
@@ -88,7 +92,7 @@ export class JournalWriter<T> {
   private dispatch(): void {
     while (!this.failure && !this.rolling && this.requested > this.dispatched && this.queued.length > 0) {
       if (this.inFlight.length >= WRITES_IN_FLIGHT) return; // `complete` dispatches again
-      if (this.segmentRecords >= RECORDS_PER_SEGMENT) {
+      if (this.segmentRecords >= RECORDS_PER_SEGMENT || this.segmentBytes >= BYTES_PER_SEGMENT) {
         if (this.inFlight.length > 0) return; // roll once the old segment's writes are back
         this.rolling = this.roll().then(() => {
           this.rolling = undefined;
@@ -99,12 +103,15 @@ export class JournalWriter<T> {
       const queued = this.queued;
       this.queued = [];
       const bytes = new Uint8Array(queued.reduce((n, q) => n + q.frame.length, 0));
+      const offsets: number[] = [];
       let at = 0;
       for (const q of queued) {
         bytes.set(q.frame, at);
+        offsets.push(this.segmentBytes + at);
         at += q.frame.length;
       }
-      const write: Write<T> = { upTo: this.appended, items: queued.map((q) => q.item), segment: this.segment, done: false };
+      this.segmentBytes += bytes.length;
+      const write: Write<T> = { upTo: this.appended, items: queued.map((q) => q.item), offsets, segment: this.segment, done: false };
       this.inFlight.push(write);
       this.dispatched = write.upTo;
       this.segmentRecords += queued.length;
@@ -119,7 +126,7 @@ export class JournalWriter<T> {
     while (this.inFlight[0]?.done) {
       const write = this.inFlight.shift()!;
       this.durable = write.upTo;
-      for (const item of write.items) this.onDurable(item, write.segment);
+      write.items.forEach((item, i) => this.onDurable(item, write.segment, write.offsets[i]!));
     }
     const ready = this.waiters.filter((w) => w.seq <= this.durable);
     this.waiters = this.waiters.filter((w) => w.seq > this.durable);
@@ -132,6 +139,7 @@ export class JournalWriter<T> {
     await this.file.close();
     this.segment++;
     this.segmentRecords = 0;
+    this.segmentBytes = 0;
     await this.open();
     this.onClosed(old);
   }

@@ -1,7 +1,7 @@
 import { errors } from "../errors.js";
 import type { CheckpointFileSystem } from "./file-system.js";
 import type { JournalRecord } from "./journal-format.js";
-import { decodeSegment, encodeRecord } from "./journal-format.js";
+import { decodeSegment, encodeRecord, recordAt } from "./journal-format.js";
 import { JournalWriter } from "./journal-writer.js";
 
 interface Pending {
@@ -10,20 +10,27 @@ interface Pending {
 }
 
 interface Entry {
-  text: string;
+  /** The entry's text, kept in memory unless it is large (a big state delta): then read from its segment. */
+  text: string | undefined;
   /** The segment holding the record; -1 while it waits to be written. */
   segment: number;
+  /** Where its frame starts in the segment. */
+  offset: number;
 }
+
+/** Entries up to this size stay in memory; larger ones are read back from their segment when asked for. */
+const KEEP_IN_MEMORY = 16 << 10;
 
 /**
  * The checkpoint's write-ahead journal (`<checkpoint>/wal/<n>.log`): the small log entries every batch
  * writes (`offsets/N`, `commits/N`, state deltas) are appended to one file and made durable together
  * by a single fdatasync — a group commit — instead of a temp file, a rename and two fsyncs each.
  *
- * The journal is the record of truth for those paths. Each live entry is also copied to its own file
- * (`offsets/N` …, the layout Spark users know) when the query stops, and at the next start if a crash
- * left one missing or different; while a query runs the copies trail the journal. A checkpoint written
- * before the journal existed has only the files, and is read from them.
+ * The journal is the record of truth for those paths. Each live `offsets/N` and `commits/N` entry is
+ * also copied to its own file (the layout Spark users know) when the query stops, and at the next
+ * start if a crash left one missing or different; while a query runs the copies trail the journal.
+ * State deltas are not copied. A checkpoint written before the journal existed has only the files,
+ * and is read from them. Large entries are not held in memory: the index keeps where they are.
  */
 export class Journal {
   private readonly index = new Map<string, Entry>();
@@ -47,8 +54,8 @@ export class Journal {
       fs,
       (segment) => this.segmentFile(segment),
       lastSegment + 1,
-      ({ path, entry }, segment) => {
-        if (this.index.get(path) === entry) this.place(entry, segment); // else rewritten or removed meanwhile
+      ({ path, entry }, segment, offset) => {
+        if (this.index.get(path) === entry) this.place(entry, segment, offset); // else rewritten or removed meanwhile
       },
       (closed) => {
         if (!this.live.get(closed)) this.enqueue(() => this.fs.remove(this.segmentFile(closed)));
@@ -77,11 +84,11 @@ export class Journal {
       if (!last && (decoded.corruptAt !== undefined || decoded.torn)) {
         throw errors.corruptCheckpoint(file, `damaged record at byte ${decoded.validBytes}, and newer segments follow`);
       }
-      for (const record of decoded.records) {
+      decoded.records.forEach((record, k) => {
         const old = journal.index.get(record.path);
         if (old) journal.live.set(old.segment, (journal.live.get(old.segment) ?? 1) - 1);
-        journal.index.set(record.path, journal.place({ text: record.text, segment: -1 }, segment));
-      }
+        journal.index.set(record.path, journal.place({ text: record.text, segment: -1, offset: 0 }, segment, decoded.offsets[k]!));
+      });
       if (last && decoded.validBytes < bytes.length) {
         // A torn tail (a write a crash cut short was never acknowledged, so nothing depends on it), or
         // the unused preallocated zeros: this run appends to a new segment.
@@ -98,8 +105,10 @@ export class Journal {
     }
     for (const path of await listCovered(fs, dir)) journal.files.add(path);
     for (const [path, entry] of journal.index) {
+      if (!isLog(path)) continue;
       const file = fs.join(dir, path);
-      if (!journal.files.has(path) || (await fs.read(file)) !== entry.text) await journal.copy(file, entry.text);
+      const text = entry.text ?? (await journal.read(path))!;
+      if (!journal.files.has(path) || (await fs.read(file)) !== text) await journal.copy(file, text);
       journal.files.add(path);
       journal.copied.add(path);
     }
@@ -112,8 +121,23 @@ export class Journal {
     return /^(offsets|commits)\/\d+$/.test(path) || /^state\/.+\.delta$/.test(path);
   }
 
-  read(path: string): string | undefined {
-    return this.index.get(path)?.text;
+  /** The entry's text: from memory, or (a large one) from its segment. */
+  async read(path: string): Promise<string | undefined> {
+    const entry = this.index.get(path);
+    if (!entry || entry.text !== undefined) return entry?.text;
+    const file = this.segmentFile(entry.segment);
+    const head = await this.fs.readRange(file, entry.offset, 8);
+    const length = head && head.length === 8 ? new DataView(head.buffer, head.byteOffset, 8).getUint32(0, true) : 0;
+    const frame = await this.fs.readRange(file, entry.offset, 8 + length);
+    const record = frame && recordAt(frame, 0);
+    if (!record || record.path !== path)
+      throw errors.corruptCheckpoint(file, `the record of ${path} at byte ${entry.offset} cannot be read back`);
+    return record.text;
+  }
+
+  /** Whether the journal holds an entry for `path`. */
+  has(path: string): boolean {
+    return this.index.has(path);
   }
 
   /** Whether a journaled path has a file on disk (read it when the journal has no entry for it). */
@@ -137,7 +161,7 @@ export class Journal {
    */
   append(record: JournalRecord): void {
     if (this.failure) throw this.failure;
-    const entry: Entry = { text: record.text, segment: -1 };
+    const entry: Entry = { text: record.text, segment: -1, offset: 0 };
     this.forget(record.path);
     this.copied.delete(record.path);
     this.index.set(record.path, entry);
@@ -177,13 +201,14 @@ export class Journal {
    */
   async copyLive(): Promise<void> {
     await this.copies;
-    const missing = [...this.index].filter(([path, entry]) => entry.segment >= 0 && !this.copied.has(path));
+    // Copies of the logs only: state deltas are the stores' own (and may be large).
+    const missing = [...this.index].filter(([path, entry]) => entry.segment >= 0 && !this.copied.has(path) && isLog(path));
     await Promise.all([...new Set(missing.map(([path]) => parentOf(this.fs.join(this.dir, path))))].map((d) => this.fs.mkdirs(d)));
     for (let i = 0; i < missing.length; i += 16) {
       await Promise.all(
         missing.slice(i, i + 16).map(async ([path, entry]) => {
           const file = this.fs.join(this.dir, path);
-          await this.fs.writeAtomic(file, entry.text, { durable: false, atomic: false });
+          await this.fs.writeAtomic(file, (await this.read(path)) ?? "", { durable: false, atomic: false });
           this.files.add(path);
           if (this.index.get(path) === entry) this.copied.add(path);
           else if (!this.index.has(path)) this.remove(path); // purged while its copy was written
@@ -203,8 +228,10 @@ export class Journal {
     if (this.failure) throw this.failure;
   }
 
-  private place(entry: Entry, segment: number): Entry {
+  private place(entry: Entry, segment: number, offset: number): Entry {
     entry.segment = segment;
+    entry.offset = offset;
+    if (entry.text !== undefined && entry.text.length > KEEP_IN_MEMORY) entry.text = undefined;
     this.live.set(segment, (this.live.get(segment) ?? 0) + 1);
     return entry;
   }
@@ -244,6 +271,7 @@ export class Journal {
 }
 
 const parentOf = (file: string) => file.slice(0, file.lastIndexOf("/"));
+const isLog = (path: string) => path.startsWith("offsets/") || path.startsWith("commits/");
 
 /** The journaled paths that exist as files: `offsets/*`, `commits/*`, `state/<op>/*.delta`. */
 async function listCovered(fs: CheckpointFileSystem, dir: string): Promise<string[]> {

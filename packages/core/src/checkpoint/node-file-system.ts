@@ -63,6 +63,24 @@ export function nodeFileSystem(): CheckpointFileSystem {
       }
     },
 
+    async readRange(file, at, length) {
+      const { fs } = await node();
+      let handle: Awaited<ReturnType<Fs["open"]>>;
+      try {
+        handle = await fs.open(file, "r");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+      }
+      try {
+        const out = new Uint8Array(length);
+        const { bytesRead } = await handle.read(out, 0, length, at);
+        return out.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+
     async openAppend(file, options): Promise<AppendFile> {
       const { fs, path, fsConstants } = await node();
       const size = await fs.stat(file).then(
