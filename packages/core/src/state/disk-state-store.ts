@@ -40,7 +40,8 @@ const UNDO_VERSIONS = 3;
  *   its last transaction; after an OS crash it may hold an older one. `load(v)` therefore takes it to
  *   exactly version `v` — back through undo records when it is ahead (a batch re-run after a crash),
  *   forward through the journaled deltas when it is behind.
- * - `purge` keeps the deltas LMDB may still need: those after the last version it flushed to disk.
+ * - `purge` keeps the deltas LMDB may still need: those after the last version it flushed to disk. A
+ *   restart can go back a few versions (the undo records kept), not `minBatchesToRetain` of them.
  */
 export class DiskStateStore<V> implements StateStore<V> {
   private readonly overlay = new Map<string, V | typeof REMOVED>();
@@ -133,13 +134,17 @@ export class DiskStateStore<V> implements StateStore<V> {
     this.pending = [];
   }
 
-  /** Flushes LMDB, then forgets the deltas it no longer needs (and the checkpoint no longer asks for). */
-  async purge(minVersion: number): Promise<void> {
+  /**
+   * Flushes LMDB, then forgets the deltas it no longer needs: those at or below the version it flushed.
+   * (`minVersion` does not hold them: this store goes back only through its undo records, a few
+   * versions, so older deltas could never be used.)
+   */
+  async purge(_minVersion: number): Promise<void> {
     if (!this.fs) return;
     const version = this.version;
     await this.env.sync();
     this.flushedVersion = Math.max(this.flushedVersion, version);
-    const keep = Math.min(minVersion, this.flushedVersion);
+    const keep = this.flushedVersion;
     for (const f of await listVersions(this.fs, this.dir)) {
       if (f.kind === "delta" && f.version <= keep) await this.fs.remove(this.fs.join(this.dir, f.name));
     }
