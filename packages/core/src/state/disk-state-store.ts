@@ -45,8 +45,11 @@ const UNDO_VERSIONS = 3;
  */
 export class DiskStateStore<V> implements StateStore<V> {
   private readonly overlay = new Map<string, V | typeof REMOVED>();
-  /** Committed values this batch read (undefined: absent), so each key is looked up in LMDB once. */
-  private readonly reads = new Map<string, V | undefined>();
+  /**
+   * The stored bytes of the committed values this batch read (null: absent): each key is looked up in
+   * LMDB once, and the commit's undo record reuses them.
+   */
+  private readonly reads = new Map<string, Uint8Array | null>();
   private count: number;
   private pending: { version: number; delta: string }[] = [];
   /** The newest version LMDB has flushed to disk (what an OS crash cannot take back). */
@@ -97,7 +100,8 @@ export class DiskStateStore<V> implements StateStore<V> {
     this.data.transactionSync(() => {
       const undo: [string, unknown][] = [];
       for (const [key, v] of changes) {
-        const old = this.reads.has(key) && this.reads.get(key) === undefined ? undefined : this.data.getBinary(key);
+        const read = this.reads.get(key);
+        const old = read !== undefined ? (read ?? undefined) : this.data.getBinary(key);
         undo.push([key, old === undefined ? null : old]);
         if (v === REMOVED) this.data.remove(key);
         else this.data.put(key, v);
@@ -192,14 +196,18 @@ export class DiskStateStore<V> implements StateStore<V> {
   private exists(key: string): boolean {
     const v = this.overlay.get(key);
     if (v !== undefined) return v !== REMOVED;
-    return this.reads.has(key) ? this.reads.get(key) !== undefined : this.data.doesExist(key);
+    const read = this.reads.get(key);
+    return read !== undefined ? read !== null : this.data.doesExist(key);
   }
 
   /** The committed value, read from LMDB once per batch (the commit's undo record reuses it). */
   private committed(key: string): V | undefined {
-    if (this.reads.has(key)) return this.reads.get(key);
-    const value = this.data.get(key) as V | undefined;
-    this.reads.set(key, value);
-    return value;
+    let bytes = this.reads.get(key);
+    if (bytes === undefined) {
+      bytes = this.data.getBinary(key) ?? null;
+      this.reads.set(key, bytes);
+    }
+    // Decoded afresh at each read: an operator may change what it gets.
+    return bytes === null ? undefined : (this.data.encoder.decode(bytes) as V);
   }
 }
