@@ -14,7 +14,7 @@ import { avg, double, int, MemoryStream, readStream, string, struct, timestamp, 
 const BATCHES = Number(process.argv[2] ?? 200);
 const BATCH_SIZES = [1_000, 20_000];
 const EVENTS = BATCHES * BATCH_SIZES.at(-1)!;
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const T0 = Date.parse("2025-11-06T07:00:00Z");
 
 const events = Array.from({ length: EVENTS }, (_, i) =>
