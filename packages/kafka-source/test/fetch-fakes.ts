@@ -48,27 +48,18 @@ export function fetchResponse(
   return Buffer.concat(chunks);
 }
 
-/** kafkajs' cluster and broker, faked: one broker serving `logs`, cutting each partition at the byte limit asked. */
-export function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], stable?: number, error?: number): KafkajsInternals {
+/**
+ * kafkajs' internals as the readers use them, faked: one broker (node "1") leading every partition,
+ * whose Fetch requests `send` answers — with the encoded arguments, and the response decoder to apply.
+ */
+function oneBroker(send: (args: any, decode: (raw: Buffer) => Promise<unknown>) => Promise<unknown>): KafkajsInternals {
   const broker = {
-    lookupRequest: () => (args: { topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[] }) => ({
+    lookupRequest: () => (args: unknown) => ({
       request: { apiKey: 1, apiVersion: 11, apiName: "Fetch", encode: async () => args },
       response: undefined as never,
     }),
     connectionPool: {
-      async send({ request, response }: ProtocolRequest) {
-        const args = (await request.encode()) as {
-          topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-        };
-        const parts = args.topics[0]!.partitions.map(({ partition, fetchOffset, maxBytes }) => {
-          asked.push(maxBytes);
-          const log = logs.get(partition)!;
-          const from = log.findIndex((b) => b.base >= Number(fetchOffset));
-          const records = Buffer.concat(log.slice(Math.max(0, from)).map((b) => b.bytes)).subarray(0, maxBytes);
-          return { partition, high: log.length, stable, error, records };
-        });
-        return response.decode(fetchResponse(topic, parts));
-      },
+      send: async ({ request, response }: ProtocolRequest) => send(await request.encode(), (raw) => response.decode(raw)),
     },
     disconnect: async () => {},
   };
@@ -83,6 +74,20 @@ export function fakeInternals(topic: string, logs: Map<number, Log>, asked: numb
   // kafkajs' own errors for protocol codes (type, retriable), as the reader gets them from a real broker.
   const { protocolError } = kafkajsInternals(new Kafka({ brokers: ["unused:9092"] }))!;
   return { createCluster: () => cluster, fetchDefinition: {}, fetchApiKey: 1, protocolError } as unknown as KafkajsInternals;
+}
+
+/** kafkajs' cluster and broker, faked: one broker serving `logs`, cutting each partition at the byte limit asked. */
+export function fakeInternals(topic: string, logs: Map<number, Log>, asked: number[], stable?: number, error?: number): KafkajsInternals {
+  return oneBroker(async (args: { topics: { partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[] }, decode) => {
+    const parts = args.topics[0]!.partitions.map(({ partition, fetchOffset, maxBytes }) => {
+      asked.push(maxBytes);
+      const log = logs.get(partition)!;
+      const from = log.findIndex((b) => b.base >= Number(fetchOffset));
+      const records = Buffer.concat(log.slice(Math.max(0, from)).map((b) => b.bytes)).subarray(0, maxBytes);
+      return { partition, high: log.length, stable, error, records };
+    });
+    return decode(fetchResponse(topic, parts));
+  });
 }
 
 export async function log(values: string[]): Promise<Log> {
@@ -113,47 +118,27 @@ export function longPollBroker(topic: string, partitions: number) {
       const from = log.findIndex((b) => b.base >= Number(fetchOffset));
       return { partition, high: log.length, records: from < 0 ? Buffer.alloc(0) : Buffer.concat(log.slice(from).map((b) => b.bytes)) };
     });
-  const broker = {
-    lookupRequest: () => (args: unknown) => ({
-      request: { apiKey: 1, apiVersion: 11, apiName: "Fetch", encode: async () => args },
-      response: undefined as never,
-    }),
-    connectionPool: {
-      async send({ request, response }: ProtocolRequest) {
-        const args = (await request.encode()) as {
-          maxWaitTime: number;
-          topics: { partitions: { partition: number; fetchOffset: string }[] }[];
-        };
-        state.fetches++;
-        const asked = args.topics[0]!.partitions;
-        if (answer(asked).every((p) => p.records.length === 0)) {
-          state.held++;
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              clearTimeout(timer);
-              waiting.delete(wake);
-              resolve();
-            };
-            const timer = setTimeout(wake, args.maxWaitTime);
-            waiting.add(wake);
-          });
-        }
-        return response.decode(fetchResponse(topic, answer(asked)));
-      },
+  const internals = oneBroker(
+    async (args: { maxWaitTime: number; topics: { partitions: { partition: number; fetchOffset: string }[] }[] }, decode) => {
+      state.fetches++;
+      const asked = args.topics[0]!.partitions;
+      if (answer(asked).every((p) => p.records.length === 0)) {
+        state.held++;
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            waiting.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, args.maxWaitTime);
+          waiting.add(wake);
+        });
+      }
+      return decode(fetchResponse(topic, answer(asked)));
     },
-    disconnect: async () => {},
-  };
-  const cluster = {
-    connect: async () => {},
-    disconnect: async () => {},
-    addMultipleTargetTopics: async () => {},
-    refreshMetadata: async () => {},
-    findLeaderForPartitions: (_: string, ps: number[]) => ({ "1": ps }),
-    findBroker: async () => broker,
-  };
-  const { protocolError } = kafkajsInternals(new Kafka({ brokers: ["unused:9092"] }))!;
+  );
   return {
-    internals: { createCluster: () => cluster, fetchDefinition: {}, fetchApiKey: 1, protocolError } as unknown as KafkajsInternals,
+    internals,
     state,
     /** Appends a record to a partition and answers the fetches held for it. */
     async append(partition: number, value: string) {

@@ -126,7 +126,7 @@ export class JournalWriter<T> {
     while (this.inFlight[0]?.done) {
       const write = this.inFlight.shift()!;
       this.durable = write.upTo;
-      write.items.forEach((item, i) => this.onDurable(item, write.segment, write.offsets[i]!));
+      for (const [i, item] of write.items.entries()) this.onDurable(item, write.segment, write.offsets[i]!);
     }
     const ready = this.waiters.filter((w) => w.seq <= this.durable);
     this.waiters = this.waiters.filter((w) => w.seq > this.durable);
