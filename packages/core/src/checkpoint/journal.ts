@@ -3,6 +3,7 @@ import type { CheckpointFileSystem } from "./file-system.js";
 import type { JournalRecord } from "./journal-format.js";
 import { decodeSegment, encodeRecord, recordAt } from "./journal-format.js";
 import { JournalWriter } from "./journal-writer.js";
+import { PathsByDir } from "./paths-by-dir.js";
 
 interface Pending {
   path: string;
@@ -34,12 +35,14 @@ const KEEP_IN_MEMORY = 16 << 10;
  */
 export class Journal {
   private readonly index = new Map<string, Entry>();
+  /** The index's paths by directory (a purge lists one directory every few batches). */
+  private readonly indexed = new PathsByDir();
   private readonly live = new Map<number, number>();
   private readonly writer: JournalWriter<Pending>;
   /** A removal or copy that failed: the next append reports it. */
   private failure: unknown;
   /** Journaled paths that have a file on disk (a copy, or an entry from before the journal). */
-  private readonly files = new Set<string>();
+  private readonly files = new PathsByDir();
   /** Entries whose own file holds exactly their text. */
   private readonly copied = new Set<string>();
   /** Removals of per-entry files, in order. */
@@ -87,7 +90,7 @@ export class Journal {
       decoded.records.forEach((record, k) => {
         const old = journal.index.get(record.path);
         if (old) journal.live.set(old.segment, (journal.live.get(old.segment) ?? 1) - 1);
-        journal.index.set(record.path, journal.place({ text: record.text, segment: -1, offset: 0 }, segment, decoded.offsets[k]!));
+        journal.setEntry(record.path, journal.place({ text: record.text, segment: -1, offset: 0 }, segment, decoded.offsets[k]!));
       });
       if (last && decoded.validBytes < bytes.length) {
         // A torn tail (a write a crash cut short was never acknowledged, so nothing depends on it), or
@@ -147,12 +150,7 @@ export class Journal {
 
   /** The journaled entries and files directly in `dir` (relative). */
   names(dir: string): string[] {
-    const prefix = `${dir}/`;
-    const out = new Set<string>();
-    for (const paths of [this.index.keys(), this.files]) {
-      for (const path of paths) if (path.startsWith(prefix) && !path.includes("/", prefix.length)) out.add(path.slice(prefix.length));
-    }
-    return [...out];
+    return [...new Set([...this.indexed.names(dir), ...this.files.names(dir)])];
   }
 
   /**
@@ -164,7 +162,7 @@ export class Journal {
     const entry: Entry = { text: record.text, segment: -1, offset: 0 };
     this.forget(record.path);
     this.copied.delete(record.path);
-    this.index.set(record.path, entry);
+    this.setEntry(record.path, entry);
     this.writer.append(encodeRecord(record), { path: record.path, entry });
   }
 
@@ -228,6 +226,11 @@ export class Journal {
     if (this.failure) throw this.failure;
   }
 
+  private setEntry(path: string, entry: Entry): void {
+    this.index.set(path, entry);
+    this.indexed.add(path);
+  }
+
   private place(entry: Entry, segment: number, offset: number): Entry {
     entry.segment = segment;
     entry.offset = offset;
@@ -241,6 +244,7 @@ export class Journal {
     const entry = this.index.get(path);
     if (!entry) return false;
     this.index.delete(path);
+    this.indexed.delete(path);
     if (entry.segment < 0) return true;
     const left = (this.live.get(entry.segment) ?? 1) - 1;
     this.live.set(entry.segment, left);
