@@ -27,6 +27,8 @@ export class WriteAhead {
   private told: Promise<void> = Promise.resolve();
   private sourceFailure: unknown;
   private purging: Promise<void> = Promise.resolve();
+  /** The batch the next purge goes up to, while one runs: purges that fall behind merge into one. */
+  private purgeUpTo: number | undefined;
   private purgeFailure: unknown;
 
   constructor(
@@ -38,8 +40,9 @@ export class WriteAhead {
   ) {}
 
   /**
-   * Journals batch `batchId`'s offsets entry and starts writing it; resolves (at once) to a promise of
-   * its durability — wrapped, as an async function would otherwise wait for the write itself.
+   * Journals batch `batchId`'s offsets entry and starts writing it; resolves (at once) to the barrier
+   * to pass before the batch's effects: it resolves once the entry is durable (asked at the barrier, it
+   * knows without an event-loop turn when the write has already finished).
    */
   async plan(
     batchId: number,
@@ -47,7 +50,7 @@ export class WriteAhead {
     end: Offset,
     plannedAt: number,
     watermark: WatermarkEntry,
-  ): Promise<{ durable?: Promise<void> }> {
+  ): Promise<{ durable?: () => Promise<void> }> {
     const { checkpoint } = this;
     if (!checkpoint) return {};
     await checkpoint.offsets.add(batchId, {
@@ -58,9 +61,9 @@ export class WriteAhead {
       start,
       end,
     });
-    const durable = checkpoint.sync();
-    durable.catch(() => {}); // awaited before the batch's sink; a failure surfaces there
-    return { durable };
+    const position = checkpoint.position;
+    checkpoint.sync().catch(() => {}); // a failure surfaces at the barrier
+    return { durable: () => checkpoint.durableAt(position) };
   }
 
   /** Journals batch `batchId`'s commit (the sink took it) and schedules the purge of old entries. */
@@ -80,7 +83,7 @@ export class WriteAhead {
       .catch((e) => void (this.sourceFailure ??= e));
     if (batchId % 10 === 0) {
       if (this.purgeFailure) throw this.purgeFailure;
-      this.purging = this.purging.then(() => this.purge(checkpoint, batchId)).catch((e) => void (this.purgeFailure ??= e));
+      this.schedulePurge(checkpoint, batchId);
     }
   }
 
@@ -100,6 +103,22 @@ export class WriteAhead {
 
   private tellSource(end: Offset): Promise<void> {
     return sourcePhase(this.source.description, "commit", () => this.source.commit(end));
+  }
+
+  private schedulePurge(checkpoint: Checkpoint, batchId: number): void {
+    const idle = this.purgeUpTo === undefined;
+    this.purgeUpTo = batchId;
+    if (!idle) return;
+    this.purging = (async () => {
+      while (this.purgeUpTo !== undefined) {
+        const upTo = this.purgeUpTo;
+        await this.purge(checkpoint, upTo);
+        if (this.purgeUpTo === upTo) this.purgeUpTo = undefined;
+      }
+    })().catch((e) => {
+      this.purgeUpTo = undefined;
+      this.purgeFailure ??= e;
+    });
   }
 
   private async purge(checkpoint: Checkpoint, batchId: number): Promise<void> {

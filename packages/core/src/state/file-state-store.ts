@@ -15,7 +15,9 @@ import type { StateStore, StateStoreProvider } from "./state-store.js";
  */
 export class FileStateStore<V> extends MemoryStateStore<V> {
   private pending: { version: number; delta: string; snapshot?: string }[] = [];
-  private snapshots: Promise<void> = Promise.resolve();
+  /** The snapshot being written (at most one at a time), and the newest one waiting for it. */
+  private writing: { version: number; done: Promise<void> } | undefined;
+  private waiting: { version: number; text: string } | undefined;
   private snapshotFailure: unknown;
   private dirMade = false;
 
@@ -39,7 +41,9 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
 
   /**
    * Deltas go to the checkpoint journal (durable with the batch's group commit). Snapshots are written
-   * in the background: a restart can always rebuild from the deltas, and `purge` waits for them.
+   * in the background, one at a time: a snapshot still waiting when a newer one comes is dropped (the
+   * newer one serves every restart the older would), so a disk slower than the batches never queues
+   * them without bound. A restart can always rebuild from the deltas.
    */
   async persist(): Promise<void> {
     if (this.snapshotFailure) throw this.snapshotFailure;
@@ -49,23 +53,47 @@ export class FileStateStore<V> extends MemoryStateStore<V> {
     }
     for (const p of this.pending) {
       await this.fs.writeAtomic(this.fs.join(this.dir, `${p.version}.delta`), p.delta);
-      const snapshot = p.snapshot;
-      if (snapshot !== undefined) {
-        const file = this.fs.join(this.dir, `${p.version}.snapshot`);
-        this.snapshots = this.snapshots.then(() => this.fs.writeAtomic(file, snapshot)).catch((e) => void (this.snapshotFailure ??= e));
+      if (p.snapshot !== undefined) {
+        this.waiting = { version: p.version, text: p.snapshot };
+        this.writeSnapshot();
       }
     }
     this.pending = [];
   }
 
+  /**
+   * Forgets what a restart at `minVersion` or later no longer needs: everything before the newest
+   * durable snapshot at or below it (a snapshot still being written may not be durable yet: skipped).
+   */
   async purge(minVersion: number): Promise<void> {
-    await this.snapshots;
     const files = await listVersions(this.fs, this.dir);
-    const base = Math.max(0, ...files.filter((f) => f.kind === "snapshot" && f.version <= minVersion).map((f) => f.version));
+    const durable = (f: { kind: string; version: number }) => f.kind === "snapshot" && f.version !== this.writing?.version;
+    const base = Math.max(0, ...files.filter((f) => durable(f) && f.version <= minVersion).map((f) => f.version));
     if (base === 0) return;
     for (const f of files) {
       if (f.version < base || (f.kind === "delta" && f.version === base)) await this.fs.remove(this.fs.join(this.dir, f.name));
     }
+  }
+
+  /** Waits for the snapshot being written and the one waiting (they speed up the next start). */
+  async close(): Promise<void> {
+    while (this.writing) await this.writing.done;
+  }
+
+  private writeSnapshot(): void {
+    const next = this.waiting;
+    if (this.writing || !next) return;
+    this.waiting = undefined;
+    const file = this.fs.join(this.dir, `${next.version}.snapshot`);
+    const done = this.fs.writeAtomic(file, next.text).then(
+      () => {},
+      (e) => void (this.snapshotFailure ??= e),
+    );
+    this.writing = { version: next.version, done };
+    done.then(() => {
+      this.writing = undefined;
+      this.writeSnapshot();
+    });
   }
 
   /** Rebuilds version `version`: the newest snapshot at or before it, then the deltas after it. */
