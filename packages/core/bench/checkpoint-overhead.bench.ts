@@ -16,7 +16,7 @@ import { avg, double, int, MemoryStream, readStream, string, struct, timestamp, 
 
 /** Events per run: 200 batches at each size, so the first batch's costs do not weigh on the figure. */
 const BATCHES = Number(process.argv[2] ?? 200);
-const BATCH_SIZES = [1_000, 20_000];
+const BATCH_SIZES = (process.env.SIZES ?? "1000,20000").split(",").map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const T0 = Date.parse("2025-11-06T07:00:00Z");
 const CHILD = process.env.CHECKPOINT_BENCH_RUN; // "<batch>:<checkpoint 0|1>" in a child process

@@ -37,8 +37,17 @@ export interface CheckpointFileSystem {
  * does the write and its fdatasync, so it runs whole on a worker thread while the engine computes).
  */
 export interface AppendFile {
-  /** Writes `data` after everything written before (its place is taken at the call: writes may overlap). */
+  /**
+   * Writes `data` after everything written before (its place is taken at the call: writes may overlap).
+   * The file may take over `data`'s buffer: the caller must not use it again.
+   */
   write(data: Uint8Array): Promise<void>;
+  /**
+   * Optional: how many writes have finished, when they finish in the order made and this is known
+   * without waiting (writes done by another thread that counts them in shared memory). Lets a batch
+   * whose offsets are already durable go on without an event-loop turn.
+   */
+  writesDone?(): number;
   /** fdatasync, after `truncate`. */
   sync(): Promise<void>;
   /** Cuts the file to `size` bytes (a torn tail found at recovery). */

@@ -14,6 +14,8 @@ interface Write<T> {
   items: T[];
   offsets: number[];
   segment: number;
+  /** Its place among the writes to its segment's file (see `AppendFile.writesDone`). */
+  fileWrite: number;
   done: boolean;
 }
 
@@ -27,7 +29,11 @@ interface Write<T> {
  */
 export class JournalWriter<T> {
   private file!: AppendFile;
+  /** The next segment, created (zeros written ahead, made durable) while this one fills: a roll only swaps. */
+  private next: Promise<AppendFile> | undefined;
   private segmentRecords = 0;
+  /** Writes made to the current segment's file. */
+  private fileWrites = 0;
   /** Bytes written to (or reserved in) the current segment: where the next frame starts. */
   private segmentBytes = 0;
   private queued: { frame: Uint8Array; item: T }[] = [];
@@ -50,7 +56,8 @@ export class JournalWriter<T> {
   ) {}
 
   async open(): Promise<void> {
-    this.file = await this.fs.openAppend(this.segmentFile(this.segment), { preallocate: SEGMENT_BYTES });
+    this.file = await this.create(this.segment);
+    this.prepareNext();
   }
 
   /** The number of frames appended so far: a position to `sync` up to later. */
@@ -66,6 +73,7 @@ export class JournalWriter<T> {
 
   /** Resolves once the frames up to `position` are durable, without asking for a write. */
   durableAt(position: number): Promise<void> {
+    this.poll();
     if (this.failure) return Promise.reject(this.failure);
     if (this.durable >= position) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.waiters.push({ seq: position, resolve, reject }));
@@ -73,7 +81,7 @@ export class JournalWriter<T> {
 
   /** Resolves once the frames up to `position` (default: all appended) are durable, writing them if need be. */
   sync(position = this.appended): Promise<void> {
-    const done = this.durableAt(position);
+    const done = this.durableAt(position); // learns of finished writes first: they free places to write in
     if (this.durable < position && this.requested < position) {
       this.requested = this.appended;
       this.dispatch();
@@ -86,6 +94,12 @@ export class JournalWriter<T> {
       await this.sync();
     } finally {
       await this.file?.close().catch(() => {});
+      const next = await this.next?.catch(() => undefined);
+      if (next) {
+        // Unused: a later run starts a segment after the newest present, so this one would only be empty.
+        await next.close().catch(() => {});
+        await this.fs.remove(this.segmentFile(this.segment + 1)).catch(() => {});
+      }
     }
   }
 
@@ -111,7 +125,7 @@ export class JournalWriter<T> {
         at += q.frame.length;
       }
       this.segmentBytes += bytes.length;
-      const write: Write<T> = { upTo: this.appended, items: queued.map((q) => q.item), offsets, segment: this.segment, done: false };
+      const write: Write<T> = { upTo: this.appended, items: queued.map((q) => q.item), offsets, segment: this.segment, fileWrite: this.fileWrites++, done: false };
       this.inFlight.push(write);
       this.dispatched = write.upTo;
       this.segmentRecords += queued.length;
@@ -120,6 +134,17 @@ export class JournalWriter<T> {
         this.complete();
       }, this.failed);
     }
+  }
+
+  /** Learns, without waiting, of writes the file reports finished (see `AppendFile.writesDone`). */
+  private poll(): void {
+    const finished = this.file?.writesDone?.();
+    if (finished === undefined) return;
+    let any = false;
+    for (const write of this.inFlight) {
+      if (!write.done && write.fileWrite < finished) any = write.done = true;
+    }
+    if (any) this.complete();
   }
 
   private complete(): void {
@@ -134,14 +159,30 @@ export class JournalWriter<T> {
     this.dispatch();
   }
 
+  /**
+   * Moves on to the next segment once the old one's writes are back (an older segment is whole when a
+   * newer one begins). The next segment was made ready meanwhile, so writing goes on at once; the old
+   * file closes behind.
+   */
   private async roll(): Promise<void> {
     const old = this.segment;
-    await this.file.close();
+    const oldFile = this.file;
+    this.file = await this.next!;
     this.segment++;
+    this.fileWrites = 0;
     this.segmentRecords = 0;
     this.segmentBytes = 0;
-    await this.open();
-    this.onClosed(old);
+    this.prepareNext();
+    oldFile.close().then(() => this.onClosed(old), this.failed);
+  }
+
+  private prepareNext(): void {
+    this.next = this.create(this.segment + 1);
+    this.next.catch(() => {}); // a failure surfaces at the roll that needs it
+  }
+
+  private create(segment: number): Promise<AppendFile> {
+    return this.fs.openAppend(this.segmentFile(segment), { preallocate: SEGMENT_BYTES });
   }
 
   private readonly failed = (e: unknown): void => {

@@ -1,5 +1,6 @@
 import { errors } from "../errors.js";
 import type { AppendFile, CheckpointFileSystem } from "./file-system.js";
+import { writeThread } from "./write-thread.js";
 
 type Fs = typeof import("node:fs/promises");
 type Path = typeof import("node:path");
@@ -97,19 +98,44 @@ export function nodeFileSystem(): CheckpointFileSystem {
         await handle.sync();
         await syncDir(fs, path.dirname(file));
       }
+      const threaded = (await writeThread())?.open(handle.fd);
+      if (!threaded) {
+        return {
+          write: async (data) => {
+            const at = position; // reserved now: writes may overlap
+            position += data.length;
+            let done = 0;
+            while (done < data.length) done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
+          },
+          sync: () => handle.datasync(),
+          truncate: async (n) => {
+            await handle.truncate(n);
+            position = n;
+          },
+          close: () => handle.close(),
+        };
+      }
       return {
-        write: async (data) => {
-          const at = position; // reserved now: writes may overlap
+        write: (data) => {
+          const at = position;
           position += data.length;
-          let done = 0;
-          while (done < data.length) done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
+          return threaded.write(at, data);
         },
-        sync: () => handle.datasync(),
+        writesDone: () => threaded.writesDone(),
+        sync: async () => {
+          await threaded.drain();
+          await handle.datasync();
+        },
         truncate: async (n) => {
+          await threaded.drain();
           await handle.truncate(n);
           position = n;
         },
-        close: () => handle.close(),
+        close: async () => {
+          await threaded.drain();
+          threaded.release();
+          await handle.close();
+        },
       };
     },
 

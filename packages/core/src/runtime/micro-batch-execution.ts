@@ -49,12 +49,11 @@ export interface ExecutionConfig {
   readonly planAhead?: boolean;
 }
 
-/** A batch planned ahead: its range, when it was planned, and when its offsets entry is durable. */
+/** A batch planned ahead: its range, and the barrier its offsets entry's durability sets. */
 interface Planned {
   start: Offset;
   end: Offset;
-  plannedAt: number;
-  durable: Promise<void>;
+  durable: () => Promise<void>;
 }
 
 /**
@@ -200,7 +199,7 @@ export class MicroBatchExecution extends StreamExecution {
         this.runner.advance(ctx);
         await this.planNext(batchId + 1, end, how.limit, durationMs);
       }
-      if (planDurable) await timed(durationMs, "walCommit", () => planDurable);
+      if (planDurable) await timed(durationMs, "walCommit", planDurable);
       for (const side of sideOutputs) {
         const records = (side.kind === "deadLetters" ? ctx.deadLetters : ctx.lateRows).get(side.id) ?? [];
         await this.write(side.sink, batchId, records, { outputMode: "append", fields: {}, queryId: this.config.id, sideOutput: side.kind });
@@ -252,7 +251,7 @@ export class MicroBatchExecution extends StreamExecution {
     if (sameOffset(latest, from)) return;
     const plannedAt = Date.now();
     const { durable } = await timed(durationMs, "walCommit", () => this.log.plan(batchId, from, latest, plannedAt, this.watermark()));
-    this.planned = { start: from, end: latest, plannedAt, durable: durable! };
+    this.planned = { start: from, end: latest, durable: durable! };
   }
 
   private async write(sink: Sink<any>, batchId: number, rows: readonly unknown[], info: BatchInfo): Promise<void> {
