@@ -125,7 +125,14 @@ export class JournalWriter<T> {
         at += q.frame.length;
       }
       this.segmentBytes += bytes.length;
-      const write: Write<T> = { upTo: this.appended, items: queued.map((q) => q.item), offsets, segment: this.segment, fileWrite: this.fileWrites++, done: false };
+      const write: Write<T> = {
+        upTo: this.appended,
+        items: queued.map((q) => q.item),
+        offsets,
+        segment: this.segment,
+        fileWrite: this.fileWrites++,
+        done: false,
+      };
       this.inFlight.push(write);
       this.dispatched = write.upTo;
       this.segmentRecords += queued.length;

@@ -43,8 +43,7 @@ parentPort.on("message", ({ slot, fd, at, bytes }) => {
 `;
 
 /** `Atomics.waitAsync` (V8 8.7+, every Node this package supports; typed only in lib es2024). */
-const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: unknown } })
-  .waitAsync;
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: unknown } }).waitAsync;
 
 export class WriteThread {
   private readonly free: number[] = [];
