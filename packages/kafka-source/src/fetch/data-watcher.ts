@@ -51,26 +51,18 @@ export class DataWatcher {
       byLeader.set(leader, led);
     });
     if (byLeader.size === 0) return false;
-    try {
-      // The first leader to answer with data wakes the query; the others' answers are not waited for.
-      return await new Promise<boolean>((resolve) => {
-        let left = byLeader.size;
-        for (const [nodeId, partitions] of byLeader) {
-          this.fetches++;
-          this.ask(cluster, nodeId, partitions).then(
-            (found) => {
-              if (found) resolve(true);
-              else if (--left === 0) resolve(false);
-            },
-            () => {
-              if (--left === 0) resolve(false);
-            },
-          );
-        }
-      });
-    } catch {
-      return false;
-    }
+    // The first leader to answer with data wakes the query; the others' answers are not waited for.
+    // A leader that fails counts as one without data: the query's own polling still finds it.
+    return new Promise<boolean>((resolve) => {
+      let left = byLeader.size;
+      const none = () => {
+        if (--left === 0) resolve(false);
+      };
+      for (const [nodeId, partitions] of byLeader) {
+        this.fetches++;
+        this.ask(cluster, nodeId, partitions).then((found) => (found ? resolve(true) : none()), none);
+      }
+    });
   }
 
   async stop(): Promise<void> {
