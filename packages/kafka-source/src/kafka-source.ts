@@ -8,6 +8,7 @@ import { kafkajsInternals } from "./fetch/kafkajs-internals.js";
 import type { GroupOffsets } from "./group-offsets.js";
 import { GroupPlanner } from "./group-planner.js";
 import type { KafkaRow } from "./kafka-row.js";
+import { fixKafkajsIdleTimers } from "./kafkajs-idle-fix.js";
 import type { KafkaOffsets, PartitionRange } from "./offsets.js";
 import { forEachPartition, get, limitOffsets, ranges, sameOffsets } from "./offsets.js";
 import type { KafkaSourceOptions, ResolvedOptions } from "./options.js";
@@ -30,6 +31,7 @@ type KafkaOffset = KafkaOffsets | GroupOffsets;
  * readStream(kafkaSource({ brokers: ["localhost:9092"], topic: "events" })).parseJson(schema)
  */
 export function kafkaSource(options: KafkaSourceOptions): Source<KafkaRow, KafkaOffset> {
+  fixKafkajsIdleTimers();
   return new KafkaSource(resolveOptions(options));
 }
 

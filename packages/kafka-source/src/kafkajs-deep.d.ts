@@ -11,3 +11,7 @@ declare module "kafkajs/src/protocol/error.js" {
   const errors: { createErrorFromCode(code: number): Error & { type?: string; retriable?: boolean } };
   export default errors;
 }
+declare module "kafkajs/src/network/requestQueue/index.js" {
+  const RequestQueue: { prototype: Record<string, unknown> };
+  export default RequestQueue;
+}
