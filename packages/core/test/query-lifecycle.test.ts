@@ -148,6 +148,31 @@ describe("StreamingQuery", () => {
     expect(a.rows).toHaveLength(2);
     expect(b.rows).toEqual([{ value: 2 }, { value: 3 }]);
   });
+
+  it("a query working through a backlog gives the event loop a turn every few tens of ms", async () => {
+    const input = new MemoryStream(struct({ value: long() }));
+    input.addData(Array.from({ length: 200 }, (_, i) => ({ value: i })));
+    const busy = () => {
+      const end = performance.now() + 1;
+      while (performance.now() < end) {
+        /* a batch's work that waits for nothing */
+      }
+    };
+    const q = await readStream(input, { maxOffsetsPerTrigger: 1 }).writeStream.foreachBatch(busy).start();
+    const gaps: number[] = [];
+    let last = performance.now();
+    const timer = setInterval(() => {
+      gaps.push(performance.now() - last);
+      last = performance.now();
+    }, 1);
+    await q.processAllAvailable();
+    clearInterval(timer);
+    await q.stop();
+    expect(q.lastProgress!.batchId).toBe(199);
+    // A timer in the same process keeps firing while the 200 batches (≥ 200 ms) run.
+    expect(gaps.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...gaps)).toBeLessThan(200);
+  });
 });
 
 describe("start-up failures", () => {

@@ -106,9 +106,7 @@ export class MicroBatchExecution extends StreamExecution {
         );
         this.markReady();
         await this.replayPending();
-        while (!this.stopRequested && (await this.runTrigger(target))) {
-          /* until caught up and no batch is due */
-        }
+        while (!this.stopRequested && (await this.runTrigger(target))) await this.yieldIfBusy(); // until caught up
       } else {
         this.markReady();
         await this.replayPending();
@@ -116,6 +114,7 @@ export class MicroBatchExecution extends StreamExecution {
           const started = Date.now();
           const ran = await this.runTrigger(undefined);
           if (this.stopRequested) break;
+          if (ran) await this.yieldIfBusy();
           if (trigger.kind === "processingTime") {
             await this.sleep(Math.max(0, started + trigger.intervalMs - Date.now()));
           } else if (!ran) {

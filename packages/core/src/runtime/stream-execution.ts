@@ -1,4 +1,4 @@
-import { setTimeout as delay } from "node:timers/promises";
+import { setTimeout as delay, setImmediate as nextTurn } from "node:timers/promises";
 import { Subject } from "rxjs";
 import type { Row } from "../batch/micro-batch.js";
 import type { SkpError } from "../errors.js";
@@ -15,6 +15,9 @@ export interface EmittedBatch<R = Row> {
  * active, stopped, failed), the callers waiting in `processAllAvailable`, progress reports and emitted
  * batches as Observables, and the wakeable sleep between triggers. Subclasses run the batches.
  */
+/** The longest a run of batches keeps the event loop before giving it a turn. */
+const BUSY_MS = 20;
+
 export abstract class StreamExecution {
   readonly results$ = new Subject<EmittedBatch>();
   readonly progress$ = new Subject<StreamingQueryProgress>();
@@ -31,6 +34,8 @@ export abstract class StreamExecution {
   private finishedPromise: Promise<void> | undefined;
   /** Set by wakeUp(); a sleep that starts after a wake-up returns at once, so no wake-up is lost. */
   private wakePending = false;
+  /** When the batch loop last gave the event loop a turn (see `yieldIfBusy`). */
+  private lastTurn = performance.now();
   /** Aborts the current sleep (a wake-up or a stop). */
   private wake: AbortController | undefined;
   private requestGen = 0;
@@ -107,6 +112,17 @@ export abstract class StreamExecution {
   protected wakeUp(): void {
     this.wakePending = true;
     this.wake?.abort();
+  }
+
+  /**
+   * Gives the event loop a turn when the batches have kept it for `BUSY_MS`: a query catching up on a
+   * backlog (whose batches may all finish without waiting for anything) must not starve what shares its
+   * process — the UI server, timers, a source's heartbeats, the checkpoint's background work.
+   */
+  protected async yieldIfBusy(): Promise<void> {
+    if (performance.now() - this.lastTurn < BUSY_MS) return;
+    await nextTurn();
+    this.lastTurn = performance.now();
   }
 
   protected async sleep(ms: number): Promise<void> {
