@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { AppendFile, CheckpointFileSystem } from "../src/checkpoint/file-system.js";
 import { Journal } from "../src/checkpoint/journal.js";
 import { nodeFileSystem } from "../src/checkpoint/node-file-system.js";
-import { writeThread } from "../src/checkpoint/write-thread.js";
+import { WriteThread, writeThread } from "../src/checkpoint/write-thread.js";
 import { tempDir } from "./checkpoint-helpers.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -57,6 +57,17 @@ describe("checkpoint write thread", () => {
     }
     closeSync(readOnly);
     closeSync(good);
+  });
+
+  it("fails every file of a thread that died, and opens no more files on it", async () => {
+    const thread = (await WriteThread.start())!; // a thread of its own, not the process's
+    const fd = openSync(join(tempDir(), "f"), constants.O_WRONLY | constants.O_CREAT);
+    const file = thread.open(fd)!;
+    await file.write(0, bytes("before"));
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(file.write(6, bytes("after"))).rejects.toThrow(/write thread exited/);
+    expect(thread.open(fd)).toBeUndefined(); // the caller falls back to libuv's pool
+    closeSync(fd);
   });
 
   it("lets the journal see a finished write as durable without an event-loop turn", async () => {

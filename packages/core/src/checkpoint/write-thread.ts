@@ -49,6 +49,8 @@ export class WriteThread {
   private readonly free: number[] = [];
   private readonly files = new Map<number, ThreadedFile>();
   private watching = false;
+  /** Set once the thread died: its files fail, and new files are written without it. */
+  private dead: Error | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -74,8 +76,12 @@ export class WriteThread {
     }
   }
 
-  /** A file (an open descriptor) to write through the thread, or undefined when every slot is taken. */
+  /**
+   * A file (an open descriptor) to write through the thread, or undefined when every slot is taken or
+   * the thread died (the caller then writes through libuv's pool).
+   */
   open(fd: number): ThreadedFile | undefined {
+    if (this.dead) return undefined;
     const slot = this.free.pop();
     if (slot === undefined) return undefined;
     Atomics.store(this.shared, 1 + 2 * slot, 0);
@@ -117,6 +123,7 @@ export class WriteThread {
   }
 
   private broken(e: Error): void {
+    this.dead ??= e;
     for (const file of this.files.values()) file.failed(e);
   }
 }
