@@ -98,42 +98,30 @@ export function nodeFileSystem(): CheckpointFileSystem {
         await handle.sync();
         await syncDir(fs, path.dirname(file));
       }
+      // Through the process's write thread when it has room (see write-thread.ts), else libuv's pool.
       const threaded = (await writeThread())?.open(handle.fd);
-      if (!threaded) {
-        return {
-          write: async (data) => {
-            const at = position; // reserved now: writes may overlap
-            position += data.length;
-            let done = 0;
-            while (done < data.length) done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
-          },
-          sync: () => handle.datasync(),
-          truncate: async (n) => {
-            await handle.truncate(n);
-            position = n;
-          },
-          close: () => handle.close(),
-        };
-      }
+      const drain = () => threaded?.drain();
       return {
-        write: (data) => {
-          const at = position;
+        write: async (data) => {
+          const at = position; // reserved now: writes may overlap
           position += data.length;
-          return threaded.write(at, data);
+          if (threaded) return threaded.write(at, data);
+          let done = 0;
+          while (done < data.length) done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
         },
-        writesDone: () => threaded.writesDone(),
+        writesDone: threaded && (() => threaded.writesDone()),
         sync: async () => {
-          await threaded.drain();
+          await drain();
           await handle.datasync();
         },
         truncate: async (n) => {
-          await threaded.drain();
+          await drain();
           await handle.truncate(n);
           position = n;
         },
         close: async () => {
-          await threaded.drain();
-          threaded.release();
+          await drain();
+          threaded?.release();
           await handle.close();
         },
       };
