@@ -138,11 +138,6 @@ export class Journal {
     return record.text;
   }
 
-  /** Whether the journal holds an entry for `path`. */
-  has(path: string): boolean {
-    return this.index.has(path);
-  }
-
   /** Whether a journaled path has a file on disk (read it when the journal has no entry for it). */
   hasFile(path: string): boolean {
     return this.files.has(path);

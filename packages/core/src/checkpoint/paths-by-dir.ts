@@ -4,11 +4,6 @@
  */
 export class PathsByDir {
   private readonly dirs = new Map<string, Set<string>>();
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
 
   has(path: string): boolean {
     const [dir, name] = split(path);
@@ -19,9 +14,7 @@ export class PathsByDir {
     const [dir, name] = split(path);
     let names = this.dirs.get(dir);
     if (!names) this.dirs.set(dir, (names = new Set()));
-    if (names.has(name)) return;
     names.add(name);
-    this.count++;
   }
 
   /** Removes `path`; whether it was there. */
@@ -30,7 +23,6 @@ export class PathsByDir {
     const names = this.dirs.get(dir);
     if (!names?.delete(name)) return false;
     if (names.size === 0) this.dirs.delete(dir);
-    this.count--;
     return true;
   }
 

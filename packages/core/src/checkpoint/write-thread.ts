@@ -17,7 +17,7 @@
 import type { Worker } from "node:worker_threads";
 
 /** Files that can be open on the thread at once (two per running journal: its segment and the next). */
-export const THREAD_FILES = 256;
+const THREAD_FILES = 256;
 
 /**
  * Shared Int32 layout: [0] a progress counter bumped after every write (what waiters wait on), then per
