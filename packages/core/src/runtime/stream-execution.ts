@@ -10,14 +10,14 @@ export interface EmittedBatch<R = Row> {
   readonly rows: readonly R[];
 }
 
+/** The longest a run of batches keeps the event loop before giving it a turn. */
+const BUSY_MS = 20;
+
 /**
  * What every execution of a streaming query shares (Spark's `StreamExecution`): its lifecycle (ready,
  * active, stopped, failed), the callers waiting in `processAllAvailable`, progress reports and emitted
  * batches as Observables, and the wakeable sleep between triggers. Subclasses run the batches.
  */
-/** The longest a run of batches keeps the event loop before giving it a turn. */
-const BUSY_MS = 20;
-
 export abstract class StreamExecution {
   readonly results$ = new Subject<EmittedBatch>();
   readonly progress$ = new Subject<StreamingQueryProgress>();
